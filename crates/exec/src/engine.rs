@@ -1,0 +1,247 @@
+//! Running a planned query: events flow from the scan through search-time fields, the time
+//! range, and the operator chain, one batch at a time.
+
+use crate::columns::{build_f64, make_batch, BatchView};
+use crate::eval::EvalContext;
+use crate::ops::{self, ExecError, Operator};
+use crate::time;
+use crate::value::Value;
+use arrow::array::BooleanArray;
+use arrow::record_batch::RecordBatch;
+use spelunk_plan::{AggFunc, LogicalPlan, Op, Planner, Projection, Source, StatsMode};
+use std::collections::BTreeSet;
+
+/// What the engine needs besides the plan.
+pub struct ExecOptions {
+    /// The time the search runs (epoch seconds): `now()`, relative time modifiers, makeresults.
+    pub now: f64,
+    /// Extra time bounds from the command line, as modifiers (`-24h`, epoch, ...).
+    pub earliest: Option<String>,
+    pub latest: Option<String>,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as f64).unwrap_or(0.0);
+        ExecOptions { now, earliest: None, latest: None }
+    }
+}
+
+/// Per-row statistics of one stage, for `explain --trace`.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    pub rows_in: u64,
+    pub rows_after: Vec<u64>,
+}
+
+/// A query being executed: push event batches in, then finish to get the results.
+pub struct Execution<'p> {
+    planner: &'p Planner,
+    plan: &'p LogicalPlan,
+    ops: Vec<Box<dyn Operator>>,
+    cx: EvalContext,
+    wanted: Option<BTreeSet<String>>,
+    range: (Option<f64>, Option<f64>),
+    output: Vec<RecordBatch>,
+    pub trace: Trace,
+}
+
+/// Does the pipeline need events newest-first before `ops[i]`?
+fn order_sensitive(op: &Op) -> bool {
+    match op {
+        Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } => true,
+        Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
+        _ => false,
+    }
+}
+
+/// Where to sort events by descending `_time` (Splunk hands events to the pipeline newest
+/// first): before the first order-sensitive command of the event stage, or at the end when the
+/// result is raw events. `None` when no command depends on event order.
+pub fn time_sort_position(plan: &LogicalPlan) -> Option<usize> {
+    if plan.source != Source::Events {
+        return None;
+    }
+    for (i, n) in plan.nodes.iter().enumerate() {
+        if order_sensitive(&n.op) {
+            return Some(i);
+        }
+        if matches!(&n.op, Op::Stats(s) if s.mode == StatsMode::Stats) || matches!(n.op, Op::Top { .. } | Op::Sort { .. }) {
+            return None;
+        }
+    }
+    Some(plan.nodes.len())
+}
+
+struct TimeSort {
+    batches: Vec<RecordBatch>,
+}
+
+impl Operator for TimeSort {
+    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        self.batches.push(batch);
+        Ok(Vec::new())
+    }
+    fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        let Some(all) = crate::columns::concat_batches(&std::mem::take(&mut self.batches)).map_err(ExecError::arrow)? else {
+            return Ok(Vec::new());
+        };
+        let view = BatchView::new(&all);
+        let times: Vec<f64> = (0..all.num_rows()).map(|r| view.get("_time", r).as_f64().unwrap_or(f64::MIN)).collect();
+        let mut idx: Vec<u32> = (0..all.num_rows() as u32).collect();
+        idx.sort_by(|a, b| times[*b as usize].partial_cmp(&times[*a as usize]).unwrap_or(std::cmp::Ordering::Equal));
+        let indices = arrow::array::UInt32Array::from(idx);
+        let cols = all.columns().iter().map(|c| arrow::compute::take(c.as_ref(), &indices, None)).collect::<Result<Vec<_>, _>>().map_err(ExecError::arrow)?;
+        Ok(vec![RecordBatch::try_new(all.schema(), cols).map_err(ExecError::arrow)?])
+    }
+}
+
+impl<'p> Execution<'p> {
+    pub fn new(planner: &'p Planner, plan: &'p LogicalPlan, opts: &ExecOptions) -> Result<Self, ExecError> {
+        let mut ops: Vec<Box<dyn Operator>> = plan.nodes.iter().map(ops::build).collect();
+        if let Some(pos) = time_sort_position(plan) {
+            ops.insert(pos, Box::new(TimeSort { batches: Vec::new() }));
+        }
+        let resolve = |s: &Option<String>, name: &str| -> Result<Option<f64>, ExecError> {
+            match s {
+                None => Ok(None),
+                Some(t) => time::relative_time(opts.now, t).map(Some).ok_or_else(|| ExecError::msg(format!("invalid {name} time `{t}`: expected -24h, -7d@d, @h, now, epoch seconds or %m/%d/%Y:%H:%M:%S"))),
+            }
+        };
+        let mut earliest = resolve(&plan.time_range.earliest, "earliest")?;
+        let mut latest = resolve(&plan.time_range.latest, "latest")?;
+        if let Some(e) = resolve(&opts.earliest, "earliest")? {
+            earliest = Some(earliest.map_or(e, |x: f64| x.max(e)));
+        }
+        if let Some(l) = resolve(&opts.latest, "latest")? {
+            latest = Some(latest.map_or(l, |x: f64| x.min(l)));
+        }
+        let wanted = match &plan.projection {
+            Projection::All => None,
+            Projection::Fields(f) => Some(f.clone()),
+        };
+        let n = ops.len();
+        Ok(Execution { planner, plan, ops, cx: EvalContext::new(opts.now), wanted, range: (earliest, latest), output: Vec::new(), trace: Trace { rows_in: 0, rows_after: vec![0; n] } })
+    }
+
+    /// The time range as epoch seconds (for pruning files and folders).
+    pub fn time_range(&self) -> (Option<f64>, Option<f64>) {
+        self.range
+    }
+
+    /// Events that the plan's source generates itself (makeresults).
+    pub fn generated(&self) -> Result<Option<RecordBatch>, ExecError> {
+        match self.plan.source {
+            Source::MakeResults { count } => {
+                let t: Vec<Value> = (0..count).map(|_| Value::number(self.cx.now.floor())).collect();
+                Ok(Some(make_batch(vec![("_time".to_string(), build_f64(&t))], count).map_err(ExecError::arrow)?))
+            }
+            Source::Events => Ok(None),
+        }
+    }
+
+    /// Push one batch of scanned events.
+    pub fn push_events(&mut self, sourcetype: &str, batch: RecordBatch) -> Result<(), ExecError> {
+        let mut batch = batch;
+        if let Some(p) = self.planner.props.get(sourcetype) {
+            batch = crate::props::apply(p, batch, self.wanted.as_ref(), &self.cx)?;
+        }
+        if self.range.0.is_some() || self.range.1.is_some() {
+            let view = BatchView::new(&batch);
+            let mask: Vec<bool> = (0..batch.num_rows())
+                .map(|r| {
+                    let t = view.get("_time", r).as_f64();
+                    match t {
+                        Some(t) => self.range.0.is_none_or(|e| t >= e) && self.range.1.is_none_or(|l| t < l),
+                        None => false,
+                    }
+                })
+                .collect();
+            batch = arrow::compute::filter_record_batch(&batch, &BooleanArray::from(mask)).map_err(ExecError::arrow)?;
+        }
+        self.push(batch)
+    }
+
+    /// Push a batch into the operator chain (after search-time fields).
+    pub fn push(&mut self, batch: RecordBatch) -> Result<(), ExecError> {
+        self.trace.rows_in += batch.num_rows() as u64;
+        self.run_from(0, vec![batch])?;
+        Ok(())
+    }
+
+    fn run_from(&mut self, start: usize, mut batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>, ExecError> {
+        for i in start..self.ops.len() {
+            let mut next = Vec::new();
+            for b in batches {
+                if b.num_rows() == 0 && i > 0 {
+                    continue;
+                }
+                next.extend(self.ops[i].push(b, &self.cx)?);
+            }
+            self.trace.rows_after[i] += next.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+            batches = next;
+            if batches.is_empty() {
+                break;
+            }
+        }
+        if !batches.is_empty() {
+            self.output.extend(batches.clone());
+        }
+        Ok(batches)
+    }
+
+    /// Flush every blocking operator in order and return the results.
+    pub fn finish(mut self) -> Result<(Vec<RecordBatch>, Trace), ExecError> {
+        for i in 0..self.ops.len() {
+            let out = self.ops[i].finish(&self.cx)?;
+            if out.is_empty() {
+                continue;
+            }
+            self.trace.rows_after[i] += out.iter().map(|b| b.num_rows() as u64).sum::<u64>();
+            if i + 1 < self.ops.len() {
+                self.run_from(i + 1, out)?;
+            } else {
+                self.output.extend(out);
+            }
+        }
+        let out = std::mem::take(&mut self.output).into_iter().filter(|b| b.num_rows() > 0).collect();
+        Ok((out, self.trace))
+    }
+}
+
+/// Run a plan over a stream of `(sourcetype, batch)` events (or its own generated events).
+pub fn run<E>(
+    planner: &Planner,
+    plan: &LogicalPlan,
+    events: &mut dyn Iterator<Item = Result<(String, RecordBatch), E>>,
+    opts: &ExecOptions,
+) -> Result<(Vec<RecordBatch>, Trace), RunError<E>> {
+    let mut ex = Execution::new(planner, plan, opts).map_err(RunError::Exec)?;
+    if let Some(b) = ex.generated().map_err(RunError::Exec)? {
+        ex.push(b).map_err(RunError::Exec)?;
+    } else {
+        for item in events {
+            let (st, b) = item.map_err(RunError::Input)?;
+            ex.push_events(&st, b).map_err(RunError::Exec)?;
+        }
+    }
+    ex.finish().map_err(RunError::Exec)
+}
+
+/// Errors of a run: reading input, or executing.
+#[derive(Debug)]
+pub enum RunError<E> {
+    Input(E),
+    Exec(ExecError),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for RunError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Input(e) => write!(f, "{e}"),
+            RunError::Exec(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for RunError<E> {}

@@ -1,0 +1,230 @@
+//! Evaluation of eval/where expressions over one row, with Splunk's rules: arithmetic and
+//! comparison with null give null; `=` compares numerically when both sides read as numbers,
+//! else as case-sensitive text; a multivalue side compares true when any of its values does.
+//!
+//! Splunk doc "eval command" and "Evaluation functions"
+//! (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Eval,
+//! https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/CommonEvalFunctions).
+
+use crate::functions;
+use crate::value::{compare, Value};
+use spelunk_syntax::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
+use std::cmp::Ordering;
+
+/// A row as eval sees it.
+pub trait Row {
+    fn get(&self, field: &str) -> Value;
+}
+
+/// A runtime error with the span of the expression that caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// Per-query evaluation context (the time the search started, compiled regexes).
+pub struct EvalContext {
+    pub now: f64,
+    pub regex_cache: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>>,
+}
+
+impl EvalContext {
+    pub fn new(now: f64) -> Self {
+        EvalContext { now, regex_cache: Default::default() }
+    }
+
+    pub fn regex(&self, pattern: &str, span: Span) -> Result<regex::Regex, EvalError> {
+        if let Some(r) = self.regex_cache.borrow().get(pattern) {
+            return Ok(r.clone());
+        }
+        let r = regex::Regex::new(pattern).map_err(|e| EvalError { message: format!("invalid regular expression {pattern:?}: {e}"), span })?;
+        self.regex_cache.borrow_mut().insert(pattern.to_string(), r.clone());
+        Ok(r)
+    }
+}
+
+pub fn eval(e: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalError> {
+    Ok(match &e.kind {
+        ExprKind::Field { name, .. } => row.get(name),
+        ExprKind::Str(s) => Value::Str(s.clone()),
+        ExprKind::Num { value, text } => {
+            if text.contains(['.', 'e', 'E']) {
+                Value::Num(*value)
+            } else {
+                Value::number(*value)
+            }
+        }
+        ExprKind::Paren(x) => eval(x, row, cx)?,
+        ExprKind::Unary { op, expr } => {
+            let v = eval(expr, row, cx)?;
+            match op {
+                UnaryOp::Not => match truth(&v) {
+                    Some(b) => Value::Bool(!b),
+                    None => Value::Null,
+                },
+                UnaryOp::Neg => match v.as_f64() {
+                    Some(f) => Value::number(-f),
+                    None => Value::Null,
+                },
+                UnaryOp::Plus => match v.as_f64() {
+                    Some(f) => Value::number(f),
+                    None => Value::Null,
+                },
+            }
+        }
+        ExprKind::Binary { op, left, right } => binary(*op, left, right, row, cx)?,
+        ExprKind::In { expr, list, negated } => {
+            let v = eval(expr, row, cx)?;
+            if v.is_null() {
+                return Ok(Value::Null);
+            }
+            let mut found = false;
+            for item in list {
+                let w = eval(item, row, cx)?;
+                if any_pair(&v, &w, |a, b| eq(a, b)) {
+                    found = true;
+                    break;
+                }
+            }
+            Value::Bool(found != *negated)
+        }
+        ExprKind::Call { name, args } => functions::call(name, args, e.span, row, cx)?,
+    })
+}
+
+/// Boolean reading of a value: a boolean is itself; other values are not booleans (null).
+pub fn truth(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+/// Equality of single values: numeric when both read as numbers, else exact text.
+pub fn eq(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.to_text() == b.to_text(),
+    }
+}
+
+fn any_pair(a: &Value, b: &Value, f: impl Fn(&Value, &Value) -> bool) -> bool {
+    a.values().iter().any(|x| b.values().iter().any(|y| f(x, y)))
+}
+
+fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalError> {
+    match op {
+        BinaryOp::And => {
+            let a = truth(&eval(l, row, cx)?);
+            if a == Some(false) {
+                return Ok(Value::Bool(false));
+            }
+            let b = truth(&eval(r, row, cx)?);
+            return Ok(match (a, b) {
+                (_, Some(false)) => Value::Bool(false),
+                (Some(true), Some(true)) => Value::Bool(true),
+                _ => Value::Null,
+            });
+        }
+        BinaryOp::Or => {
+            let a = truth(&eval(l, row, cx)?);
+            if a == Some(true) {
+                return Ok(Value::Bool(true));
+            }
+            let b = truth(&eval(r, row, cx)?);
+            return Ok(match (a, b) {
+                (_, Some(true)) => Value::Bool(true),
+                (Some(false), Some(false)) => Value::Bool(false),
+                _ => Value::Null,
+            });
+        }
+        BinaryOp::Xor => {
+            let a = truth(&eval(l, row, cx)?);
+            let b = truth(&eval(r, row, cx)?);
+            return Ok(match (a, b) {
+                (Some(x), Some(y)) => Value::Bool(x != y),
+                _ => Value::Null,
+            });
+        }
+        _ => {}
+    }
+    let a = eval(l, row, cx)?;
+    let b = eval(r, row, cx)?;
+    if a.is_null() || b.is_null() {
+        return Ok(Value::Null);
+    }
+    Ok(match op {
+        BinaryOp::Eq => Value::Bool(any_pair(&a, &b, eq)),
+        BinaryOp::Ne => Value::Bool(any_pair(&a, &b, |x, y| !eq(x, y))),
+        BinaryOp::Lt => Value::Bool(any_pair(&a, &b, |x, y| compare(x, y) == Ordering::Less)),
+        BinaryOp::Le => Value::Bool(any_pair(&a, &b, |x, y| compare(x, y) != Ordering::Greater)),
+        BinaryOp::Gt => Value::Bool(any_pair(&a, &b, |x, y| compare(x, y) == Ordering::Greater)),
+        BinaryOp::Ge => Value::Bool(any_pair(&a, &b, |x, y| compare(x, y) != Ordering::Less)),
+        BinaryOp::Like => {
+            let pat = b.to_text().unwrap_or_default();
+            Value::Bool(a.values().iter().any(|x| like(&x.to_text().unwrap_or_default(), &pat)))
+        }
+        BinaryOp::Concat => Value::Str(format!("{}{}", a.to_text().unwrap_or_default(), b.to_text().unwrap_or_default())),
+        BinaryOp::Add => match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => Value::number(x + y),
+            // `+` on text concatenates in Splunk
+            _ => Value::Str(format!("{}{}", a.to_text().unwrap_or_default(), b.to_text().unwrap_or_default())),
+        },
+        BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
+            let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
+                return Ok(Value::Null);
+            };
+            match op {
+                BinaryOp::Sub => Value::number(x - y),
+                BinaryOp::Mul => Value::number(x * y),
+                BinaryOp::Div if y == 0.0 => Value::Null,
+                BinaryOp::Div => Value::number(x / y),
+                BinaryOp::Mod if y == 0.0 => Value::Null,
+                _ => Value::number(x % y),
+            }
+        }
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => Value::Null,
+    })
+}
+
+/// SQL LIKE: `%` any run, `_` one character; case-sensitive, as Splunk's like().
+pub fn like(text: &str, pattern: &str) -> bool {
+    let t: Vec<char> = text.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    let (mut ti, mut pi) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '_' || (p[pi] != '%' && p[pi] == t[ti])) {
+            ti += 1;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == '%' {
+            star = Some(pi);
+            pi += 1;
+            mark = ti;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '%' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns() {
+        assert!(like("ListUser", "%User"));
+        assert!(like("PutObject", "Put%"));
+        assert!(!like("putobject", "Put%"));
+        assert!(like("abc", "a_c"));
+    }
+}

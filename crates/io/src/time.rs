@@ -1,0 +1,65 @@
+//! Event time: each sourcetype's rule, and the formats real data carries.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+
+/// Parse ISO-8601 (`2024-01-15T10:45:23Z`, fractional seconds, offsets), the Panther-normalised
+/// `2025-01-21 17:49:47.000000000`, or epoch seconds / milliseconds, to epoch seconds.
+pub fn parse_time(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let v: f64 = t.parse().ok()?;
+        // 13-digit values are epoch milliseconds
+        return Some(if v > 1e11 { v / 1000.0 } else { v });
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(dt) = DateTime::parse_from_str(t, f) {
+            return Some(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
+        }
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, f) {
+            let dt = Utc.from_utc_datetime(&dt);
+            return Some(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
+        }
+    }
+    None
+}
+
+/// The event time of a record by its sourcetype's rule.
+pub fn event_time(record: &serde_json::Value, sourcetype: &str) -> Option<f64> {
+    use serde_json::Value;
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    match sourcetype {
+        "aws:cloudtrail" => record.get("eventTime").and_then(text).and_then(|s| parse_time(&s)),
+        "aws:asl" => record.get("time").and_then(|v| match v {
+            Value::Number(n) => n.as_f64().map(|ms| ms / 1000.0),
+            Value::String(s) => s.parse::<f64>().ok().map(|ms| ms / 1000.0).or_else(|| parse_time(s)),
+            _ => None,
+        }),
+        _ => record.get("_time").and_then(text).and_then(|s| parse_time(&s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(parse_time("2024-01-15T10:45:23Z"), Some(1705315523.0));
+        assert_eq!(parse_time("2024-01-15T10:45:23.500Z"), Some(1705315523.5));
+        assert_eq!(parse_time("2024-01-15T12:45:23+02:00"), Some(1705315523.0));
+        assert_eq!(parse_time("2024-01-15 10:45:23.000000000"), Some(1705315523.0));
+        assert_eq!(parse_time("1705315523"), Some(1705315523.0));
+        assert_eq!(parse_time("1705315523000"), Some(1705315523.0));
+        assert_eq!(parse_time("yesterday"), None);
+    }
+}

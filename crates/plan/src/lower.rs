@@ -1,0 +1,496 @@
+//! From the AST to the logical plan: semantic checks (known commands, options, arguments) and
+//! lowering of each command to its [`Op`].
+
+use crate::plan::*;
+use spelunk_syntax::ast::{self, Arg, Command, CommandKind, SearchExpr, Span};
+use spelunk_syntax::diagnostics::did_you_mean;
+use spelunk_syntax::registry;
+use spelunk_syntax::{ErrorCode, SplError};
+
+/// Lower a parsed pipeline. Errors point into the expanded query text.
+pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
+    let mut plan = LogicalPlan {
+        source: Source::Events,
+        nodes: Vec::new(),
+        projection: Projection::All,
+        time_range: TimeRange::default(),
+        rewrites: Vec::new(),
+    };
+    for (i, cmd) in p.commands.iter().enumerate() {
+        let name = cmd.name.name.to_ascii_lowercase();
+        let spec = registry::command(&name).ok_or_else(|| unknown_command(cmd))?;
+        if !spec.implemented {
+            return Err(SplError::new(ErrorCode::UnsupportedCommand, cmd.name.span, format!("`{}` is valid SPL but spelunk does not run it yet", cmd.name.name))
+                .with_label("not supported yet")
+                .with_help("`spelunk help` lists the commands spelunk runs"));
+        }
+        if spec.kind == registry::CommandType::Generating && i != 0 {
+            return Err(SplError::new(ErrorCode::InvalidArgument, cmd.name.span, format!("`{}` generates events and must be the first command", spec.name))
+                .with_help(format!("start the query with `| {}`", spec.name)));
+        }
+        let text = cmd.to_string();
+        let op = match (&cmd.kind, spec.name) {
+            (CommandKind::Search(expr), _) => {
+                let expr = expr.clone().and_then(|e| take_time_modifiers(e, &mut plan.time_range));
+                match expr {
+                    Some(e) => Some(Op::Search(e)),
+                    None => None,
+                }
+            }
+            (CommandKind::Where(e), _) => Some(Op::Where(e.clone())),
+            (CommandKind::Eval(a), _) => Some(Op::Eval(a.iter().map(|a| (a.field.name.clone(), a.value.clone())).collect())),
+            (CommandKind::Stats(s), _) => Some(Op::Stats(lower_stats(cmd, s)?)),
+            (CommandKind::Bin(b), _) => Some(Op::Bin(lower_bin(b)?)),
+            (CommandKind::Rename(pairs), _) => Some(Op::Rename(pairs.iter().map(|p| (p.from.name.clone(), p.to.name.clone())).collect())),
+            (CommandKind::Convert(c), _) => Some(Op::Convert(lower_convert(c)?)),
+            (CommandKind::Generic(args), "makeresults") => {
+                let count = option_usize(args, "count")?.unwrap_or(1);
+                plan.source = Source::MakeResults { count };
+                None
+            }
+            (CommandKind::Generic(args), name) => Some(lower_generic(cmd, name, args)?),
+        };
+        if let Some(op) = op {
+            plan.nodes.push(PlanNode { op, span: cmd.span, text });
+        }
+    }
+    Ok(plan)
+}
+
+fn unknown_command(cmd: &Command) -> SplError {
+    let mut e = SplError::new(ErrorCode::UnknownCommand, cmd.name.span, format!("unknown command `{}`", cmd.name.name)).with_label("not a command");
+    if let Some(s) = did_you_mean(&cmd.name.name, registry::command_names()) {
+        e = e.with_help(format!("did you mean `{}`?", s));
+    } else {
+        e = e.with_help("`spelunk help` lists the commands");
+    }
+    e
+}
+
+/// Pull top-level `earliest=` / `latest=` out of a search expression into the time range.
+fn take_time_modifiers(e: SearchExpr, tr: &mut TimeRange) -> Option<SearchExpr> {
+    let is_mod = |x: &SearchExpr| matches!(x, SearchExpr::Compare { field, op: ast::CmpOp::Eq, .. } if field.name == "earliest" || field.name == "latest");
+    let take = |x: &SearchExpr, tr: &mut TimeRange| {
+        if let SearchExpr::Compare { field, value, .. } = x {
+            if field.name == "earliest" {
+                tr.earliest = Some(value.text.clone());
+            } else {
+                tr.latest = Some(value.text.clone());
+            }
+        }
+    };
+    match e {
+        SearchExpr::And(items, span) => {
+            let mut keep = Vec::new();
+            for x in items {
+                if is_mod(&x) {
+                    take(&x, tr);
+                } else {
+                    keep.push(x);
+                }
+            }
+            match keep.len() {
+                0 => None,
+                1 => keep.pop(),
+                _ => Some(SearchExpr::And(keep, span)),
+            }
+        }
+        x if is_mod(&x) => {
+            take(&x, tr);
+            None
+        }
+        x => Some(x),
+    }
+}
+
+fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplError> {
+    let mode = match cmd.name.name.to_ascii_lowercase().as_str() {
+        "eventstats" => StatsMode::EventStats,
+        "streamstats" => StatsMode::StreamStats,
+        _ => StatsMode::Stats,
+    };
+    let mut window = None;
+    let mut current = true;
+    for o in &s.options {
+        match o.key.name.as_str() {
+            "window" if mode == StatsMode::StreamStats => {
+                window = Some(o.value.text.parse::<usize>().map_err(|_| invalid(&o.value, "a whole number"))?);
+            }
+            "current" if mode == StatsMode::StreamStats => current = parse_bool(&o.value)?,
+            "allnum" | "delim" | "partitions" | "global" | "reset_on_change" | "time_window" | "reset_before" | "reset_after" | "dedup_splitvals" => {}
+            k => {
+                return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`{}` does not take the option `{}`", cmd.name.name, k)));
+            }
+        }
+    }
+    let mut aggs = Vec::new();
+    for a in &s.aggs {
+        let fname = a.func.name.to_ascii_lowercase();
+        let func = agg_func(&fname).ok_or_else(|| {
+            let mut e = SplError::new(ErrorCode::UnknownFunction, a.func.span, format!("unknown aggregation `{}`", a.func.name));
+            if let Some(s) = did_you_mean(&fname, registry::function_names(registry::FunctionKind::Aggregate)) {
+                e = e.with_help(format!("did you mean `{}`?", s));
+            }
+            e
+        })?;
+        let input = match &a.arg {
+            None => None,
+            Some(ast::AggArg::Field(f)) => Some(AggInput::Field(f.name.clone())),
+            Some(ast::AggArg::Eval(e)) => Some(AggInput::Eval(e.clone())),
+        };
+        if input.is_none() && func != AggFunc::Count {
+            return Err(SplError::new(ErrorCode::MissingArgument, a.span, format!("`{}` needs a field: `{}(field)`", a.func.name, a.func.name)));
+        }
+        let name = match (&a.alias, &a.arg) {
+            (Some(al), _) => al.name.clone(),
+            (None, None) => a.func.name.clone(),
+            (None, Some(ast::AggArg::Field(f))) => format!("{}({})", a.func.name, f.name),
+            (None, Some(ast::AggArg::Eval(e))) => format!("{}(eval({}))", a.func.name, e),
+        };
+        aggs.push(AggSpec { func, input, name });
+    }
+    Ok(StatsSpec { mode, aggs, by: s.by.iter().map(|b| b.name.clone()).collect(), window, current })
+}
+
+/// Map an aggregation name (`dc`, `distinct_count`, `perc95`, `p50`, `avg`, ...) to its function.
+pub fn agg_func(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "count" | "c" => AggFunc::Count,
+        "dc" | "distinct_count" => AggFunc::DistinctCount,
+        "values" => AggFunc::Values,
+        "list" => AggFunc::List,
+        "min" => AggFunc::Min,
+        "max" => AggFunc::Max,
+        "sum" => AggFunc::Sum,
+        "avg" | "mean" => AggFunc::Avg,
+        "median" => AggFunc::Median,
+        "mode" => AggFunc::Mode,
+        "stdev" => AggFunc::Stdev,
+        "stdevp" => AggFunc::Stdevp,
+        "var" => AggFunc::Var,
+        "varp" => AggFunc::Varp,
+        "range" => AggFunc::Range,
+        "first" => AggFunc::First,
+        "last" => AggFunc::Last,
+        "earliest" => AggFunc::Earliest,
+        "latest" => AggFunc::Latest,
+        _ => {
+            for prefix in ["exactperc", "upperperc", "perc", "p"] {
+                if let Some(n) = name.strip_prefix(prefix) {
+                    if let Ok(v) = n.parse::<f64>() {
+                        if (0.0..=100.0).contains(&v) {
+                            return Some(AggFunc::Perc(v));
+                        }
+                    }
+                }
+            }
+            return None;
+        }
+    })
+}
+
+fn lower_bin(b: &ast::BinCommand) -> Result<BinSpec, SplError> {
+    let mut spec = BinSpec { field: b.field.name.clone(), alias: b.alias.as_ref().map(|a| a.name.clone()), span: None, bins: None, start: None, end: None, aligntime: None };
+    for o in &b.options {
+        match o.key.name.as_str() {
+            "span" => spec.span = Some(parse_span(&o.value)?),
+            "bins" => spec.bins = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of bins"))?),
+            "minspan" => {}
+            "start" => spec.start = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
+            "end" => spec.end = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
+            "aligntime" => spec.aligntime = o.value.text.parse().ok(),
+            k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`bin` has no option `{k}`")).with_help("bin takes span=, bins=, minspan=, start=, end=, aligntime=")),
+        }
+    }
+    if spec.span.is_none() && spec.bins.is_none() {
+        spec.bins = Some(100);
+    }
+    Ok(spec)
+}
+
+/// Parse a bin span: `1h`, `30m`, `15s`, `1d`, `2w`, `1mon`, `1q`, `1y`, `100ms`, or a plain number.
+pub fn parse_span(v: &ast::Value) -> Result<BinSpan, SplError> {
+    let t = v.text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = if num.is_empty() { 1.0 } else { num.parse().map_err(|_| invalid(v, "a span such as 1h, 30m, 1d"))? };
+    if n <= 0.0 {
+        return Err(invalid(v, "a positive span"));
+    }
+    let secs = match unit.to_ascii_lowercase().as_str() {
+        "" => return Ok(BinSpan::Width(n)),
+        "s" | "sec" | "secs" | "second" | "seconds" => n,
+        "ms" => n / 1_000.0,
+        "us" => n / 1_000_000.0,
+        "cs" => n / 100.0,
+        "ds" => n / 10.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => n * 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => n * 3600.0,
+        "d" | "day" | "days" => n * 86400.0,
+        "w" | "week" | "weeks" => n * 7.0 * 86400.0,
+        "mon" | "month" | "months" => return Ok(BinSpan::Months(n as u32)),
+        "q" | "qtr" | "qtrs" | "quarter" | "quarters" => return Ok(BinSpan::Months(3 * n as u32)),
+        "y" | "yr" | "yrs" | "year" | "years" => return Ok(BinSpan::Months(12 * n as u32)),
+        _ => return Err(invalid(v, "a span unit: s, m, h, d, w, mon, q, y (or ms, us)")),
+    };
+    Ok(BinSpan::Width(secs))
+}
+
+fn lower_convert(c: &ast::ConvertCommand) -> Result<ConvertSpec, SplError> {
+    let mut timeformat = "%m/%d/%Y %H:%M:%S".to_string();
+    for o in &c.options {
+        match o.key.name.as_str() {
+            "timeformat" => timeformat = o.value.text.clone(),
+            k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`convert` has no option `{k}`")).with_help("convert takes timeformat=")),
+        }
+    }
+    let mut conversions = Vec::new();
+    for cv in &c.conversions {
+        let func = match cv.func.name.to_ascii_lowercase().as_str() {
+            "ctime" => ConvertFunc::Ctime,
+            "mktime" => ConvertFunc::Mktime,
+            "dur2sec" => ConvertFunc::Dur2sec,
+            "sec2dur" => ConvertFunc::Sec2dur,
+            "num" => ConvertFunc::Num,
+            "auto" => ConvertFunc::Auto,
+            "rmunit" => ConvertFunc::Rmunit,
+            "rmcomma" => ConvertFunc::Rmcomma,
+            "memk" => ConvertFunc::Memk,
+            "none" => ConvertFunc::None,
+            other => {
+                let names = ["ctime", "mktime", "dur2sec", "sec2dur", "num", "auto", "rmunit", "rmcomma", "memk", "none"];
+                let mut e = SplError::new(ErrorCode::UnknownFunction, cv.func.span, format!("unknown convert function `{other}`"));
+                e = e.with_help(match did_you_mean(other, names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("convert functions: {}", names.join(", ")),
+                });
+                return Err(e);
+            }
+        };
+        conversions.push(Conversion { func, field: cv.field.name.clone(), alias: cv.alias.as_ref().map(|a| a.name.clone()) });
+    }
+    Ok(ConvertSpec { timeformat, conversions })
+}
+
+fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError> {
+    let words = || args.iter().filter_map(|a| match a { Arg::Word(v) => Some(v), _ => None });
+    Ok(match name {
+        "fields" => {
+            let mut remove = false;
+            let mut patterns = Vec::new();
+            for a in args {
+                match a {
+                    Arg::Word(v) if !v.quoted && v.text == "-" => remove = true,
+                    Arg::Word(v) if !v.quoted && v.text == "+" => remove = false,
+                    Arg::Operator { op, .. } if op == "-" => remove = true,
+                    Arg::Word(v) => {
+                        if let Some(rest) = v.text.strip_prefix('-').filter(|_| !v.quoted && patterns.is_empty()) {
+                            remove = true;
+                            if !rest.is_empty() {
+                                patterns.push(rest.to_string());
+                            }
+                        } else if let Some(rest) = v.text.strip_prefix('+').filter(|_| !v.quoted && patterns.is_empty()) {
+                            if !rest.is_empty() {
+                                patterns.push(rest.to_string());
+                            }
+                        } else {
+                            patterns.push(v.text.clone());
+                        }
+                    }
+                    Arg::Comma(_) => {}
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            if patterns.is_empty() {
+                return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, "`fields` needs at least one field name"));
+            }
+            Op::Fields { remove, patterns }
+        }
+        "table" => {
+            let patterns: Vec<String> = words().map(|v| v.text.clone()).collect();
+            Op::Table(patterns)
+        }
+        "head" | "tail" => {
+            let mut n = 10usize;
+            for a in args {
+                match a {
+                    Arg::Word(v) => n = v.text.parse().map_err(|_| invalid(v, "a whole number of rows"))?,
+                    Arg::Option(o) if o.key.name == "limit" => n = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of rows"))?,
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            if name == "head" {
+                Op::Head(n)
+            } else {
+                Op::Tail(n)
+            }
+        }
+        "reverse" => Op::Reverse,
+        "sort" => lower_sort(args)?,
+        "dedup" => {
+            let mut fields = Vec::new();
+            let mut keep = 1;
+            let mut keepempty = false;
+            let mut consecutive = false;
+            for a in args {
+                match a {
+                    Arg::Word(v) => match v.text.parse::<usize>() {
+                        Ok(n) if fields.is_empty() && !v.quoted => keep = n,
+                        _ => fields.push(v.text.clone()),
+                    },
+                    Arg::Option(o) if o.key.name == "keepempty" => keepempty = parse_bool(&o.value)?,
+                    Arg::Option(o) if o.key.name == "consecutive" => consecutive = parse_bool(&o.value)?,
+                    Arg::Option(o) if o.key.name == "keepevents" => {}
+                    Arg::Comma(_) => {}
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            if fields.is_empty() {
+                return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, "`dedup` needs at least one field"));
+            }
+            Op::Dedup { fields, keep, keepempty, consecutive }
+        }
+        "fillnull" => {
+            let mut value = "0".to_string();
+            let mut fields = Vec::new();
+            for a in args {
+                match a {
+                    Arg::Option(o) if o.key.name == "value" => value = o.value.text.clone(),
+                    Arg::Word(v) => fields.push(v.text.clone()),
+                    Arg::Comma(_) => {}
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            Op::FillNull { value, fields }
+        }
+        "top" | "rare" => {
+            let mut fields = Vec::new();
+            let mut by = Vec::new();
+            let mut in_by = false;
+            let mut limit = 10;
+            let mut countfield = "count".to_string();
+            let mut percentfield = "percent".to_string();
+            let mut showperc = true;
+            for a in args {
+                match a {
+                    Arg::Word(v) if !v.quoted && v.text.eq_ignore_ascii_case("by") => in_by = true,
+                    Arg::Word(v) if in_by => by.push(v.text.clone()),
+                    Arg::Word(v) => fields.push(v.text.clone()),
+                    Arg::Option(o) => match o.key.name.as_str() {
+                        "limit" => limit = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number"))?,
+                        "countfield" => countfield = o.value.text.clone(),
+                        "percentfield" => percentfield = o.value.text.clone(),
+                        "showperc" => showperc = parse_bool(&o.value)?,
+                        "showcount" | "useother" | "otherstr" => {}
+                        k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`{name}` has no option `{k}`"))),
+                    },
+                    Arg::Comma(_) => {}
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            if fields.is_empty() {
+                return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, format!("`{name}` needs at least one field")));
+            }
+            Op::Top { fields, by, limit, rare: name == "rare", countfield, percentfield, showperc }
+        }
+        other => {
+            return Err(SplError::new(ErrorCode::UnsupportedCommand, cmd.name.span, format!("`{other}` is valid SPL but spelunk does not run it yet")));
+        }
+    })
+}
+
+fn lower_sort(args: &[Arg]) -> Result<Op, SplError> {
+    let mut keys = Vec::new();
+    let mut limit = Some(10_000usize);
+    let mut pending_desc: Option<bool> = None;
+    let mut global_desc = false;
+    for (i, a) in args.iter().enumerate() {
+        match a {
+            Arg::Word(v) if i == 0 && !v.quoted && v.text.chars().all(|c| c.is_ascii_digit()) => {
+                let n: usize = v.text.parse().map_err(|_| invalid(v, "a whole number"))?;
+                limit = if n == 0 { None } else { Some(n) };
+            }
+            Arg::Option(o) if o.key.name == "limit" => {
+                let n: usize = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number"))?;
+                limit = if n == 0 { None } else { Some(n) };
+            }
+            Arg::Operator { op, .. } if op == "-" || op == "+" => pending_desc = Some(op == "-"),
+            Arg::Word(v) if !v.quoted && (v.text == "-" || v.text == "+") => pending_desc = Some(v.text == "-"),
+            Arg::Word(v) if !v.quoted && (v.text == "d" || v.text == "desc") && !keys.is_empty() => global_desc = true,
+            Arg::Word(v) => {
+                let (desc, name) = if let Some(r) = v.text.strip_prefix('-').filter(|_| !v.quoted) {
+                    (true, r.to_string())
+                } else if let Some(r) = v.text.strip_prefix('+').filter(|_| !v.quoted) {
+                    (false, r.to_string())
+                } else {
+                    (pending_desc.take().unwrap_or(false), v.text.clone())
+                };
+                keys.push(SortKey { field: name, descending: desc, mode: SortMode::Auto });
+            }
+            Arg::Call { name, args: inner, .. } => {
+                let mode = match name.name.to_ascii_lowercase().as_str() {
+                    "num" => SortMode::Num,
+                    "str" => SortMode::Str,
+                    "ip" => SortMode::Ip,
+                    "auto" => SortMode::Auto,
+                    other => return Err(SplError::new(ErrorCode::UnknownFunction, name.span, format!("sort has no `{other}()`; use num(), str(), ip() or auto()"))),
+                };
+                let field = inner.iter().find_map(|x| if let Arg::Word(v) = x { Some(v.text.clone()) } else { None });
+                let Some(field) = field else {
+                    return Err(SplError::new(ErrorCode::MissingArgument, name.span, "expected a field name inside the parentheses"));
+                };
+                let (desc, field) = match field.strip_prefix('-') {
+                    Some(r) => (true, r.to_string()),
+                    None => (pending_desc.take().unwrap_or(false), field),
+                };
+                keys.push(SortKey { field, descending: desc, mode });
+            }
+            Arg::Comma(_) => {}
+            other => return Err(unexpected_arg("sort", other)),
+        }
+    }
+    if global_desc {
+        for k in &mut keys {
+            k.descending = !k.descending;
+        }
+    }
+    Ok(Op::Sort { keys, limit })
+}
+
+fn option_usize(args: &[Arg], key: &str) -> Result<Option<usize>, SplError> {
+    for a in args {
+        if let Arg::Option(o) = a {
+            if o.key.name == key {
+                return o.value.text.parse().map(Some).map_err(|_| invalid(&o.value, "a whole number"));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn parse_bool(v: &ast::Value) -> Result<bool, SplError> {
+    match v.text.to_ascii_lowercase().as_str() {
+        "t" | "true" | "1" | "yes" => Ok(true),
+        "f" | "false" | "0" | "no" => Ok(false),
+        _ => Err(invalid(v, "true or false")),
+    }
+}
+
+fn invalid(v: &ast::Value, expected: &str) -> SplError {
+    SplError::new(ErrorCode::InvalidOption, v.span, format!("invalid value `{}`: expected {}", v.text, expected))
+}
+
+fn unexpected_arg(cmd: &str, a: &Arg) -> SplError {
+    let span = arg_span(a);
+    SplError::new(ErrorCode::InvalidArgument, span, format!("unexpected argument `{}` for `{}`", a, cmd))
+}
+
+fn arg_span(a: &Arg) -> Span {
+    match a {
+        Arg::Option(o) => o.span,
+        Arg::Word(v) => v.span,
+        Arg::Comma(s) => *s,
+        Arg::Call { span, .. } | Arg::Group { span, .. } | Arg::Operator { span, .. } => *span,
+        Arg::Subsearch(p) => p.span,
+    }
+}

@@ -1,0 +1,528 @@
+//! Backtick macros from `macros.conf`, expanded textually before parsing, as Splunk does.
+//!
+//! Splunk doc: "Use search macros in searches" / macros.conf spec
+//! (https://docs.splunk.com/Documentation/Splunk/latest/Knowledge/Usesearchmacros,
+//! https://docs.splunk.com/Documentation/Splunk/latest/Admin/Macrosconf): a macro is called as
+//! `` `name` `` or `` `name(arg1, arg2)` ``; a macro with N arguments is defined in a stanza
+//! `[name(N)]` with `args = a, b` and `$a$` in its definition; arguments are positional, or
+//! named as `name(a=1, b=2)`. Triple backticks start and end a comment.
+
+use indexmap::IndexMap;
+use spelunk_syntax::ast::Span;
+use spelunk_syntax::{ErrorCode, SplError};
+
+/// One macro definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MacroDef {
+    pub name: String,
+    pub args: Vec<String>,
+    pub definition: String,
+    /// `iseval = 1`: the definition is an eval expression producing the expansion text.
+    pub iseval: bool,
+    /// `validation = <eval expr>` with `errormsg`.
+    pub validation: Option<String>,
+    pub errormsg: Option<String>,
+    pub description: Option<String>,
+    /// Where it was defined ("built-in queries/macros.conf", a file path...).
+    pub origin: String,
+}
+
+/// A set of macros keyed by `name` and arity (`name(2)` is a different macro from `name`).
+#[derive(Debug, Clone, Default)]
+pub struct MacroSet {
+    defs: IndexMap<(String, usize), MacroDef>,
+}
+
+/// The macros shipped with spelunk (`queries/macros.conf`), compiled in.
+pub const DEFAULT_MACROS: &str = include_str!("../../../queries/macros.conf");
+
+impl MacroSet {
+    /// The compiled-in defaults.
+    pub fn builtin() -> Result<MacroSet, ConfError> {
+        let mut m = MacroSet::default();
+        m.load_conf(DEFAULT_MACROS, "built-in queries/macros.conf")?;
+        Ok(m)
+    }
+
+    pub fn insert(&mut self, def: MacroDef) {
+        self.defs.insert((def.name.clone(), def.args.len()), def);
+    }
+
+    pub fn get(&self, name: &str, arity: usize) -> Option<&MacroDef> {
+        self.defs.get(&(name.to_string(), arity))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &MacroDef> {
+        self.defs.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// Names (without arity) for suggestions and completion.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.defs.keys().map(|(n, _)| n.as_str())
+    }
+
+    /// Read a macros.conf text; later definitions override earlier ones.
+    pub fn load_conf(&mut self, text: &str, origin: &str) -> Result<(), ConfError> {
+        for stanza in parse_conf(text, origin)? {
+            let (name, arity) = match stanza.name.find('(') {
+                Some(open) if stanza.name.ends_with(')') => {
+                    let n = stanza.name[open + 1..stanza.name.len() - 1].trim();
+                    let arity: usize = n.parse().map_err(|_| ConfError {
+                        origin: origin.to_string(),
+                        line: stanza.line,
+                        message: format!("bad macro arity `{}` in stanza [{}]", n, stanza.name),
+                    })?;
+                    (stanza.name[..open].trim().to_string(), arity)
+                }
+                _ => (stanza.name.trim().to_string(), 0),
+            };
+            let get = |k: &str| stanza.keys.get(k).cloned();
+            let args: Vec<String> = get("args")
+                .map(|a| a.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default();
+            if args.len() != arity {
+                return Err(ConfError {
+                    origin: origin.to_string(),
+                    line: stanza.line,
+                    message: format!("macro [{}] declares {} argument(s) but `args` names {}", stanza.name, arity, args.len()),
+                });
+            }
+            let definition = get("definition").ok_or_else(|| ConfError {
+                origin: origin.to_string(),
+                line: stanza.line,
+                message: format!("macro [{}] has no `definition`", stanza.name),
+            })?;
+            self.insert(MacroDef {
+                name,
+                args,
+                definition,
+                iseval: get("iseval").map(|v| matches!(v.trim(), "1" | "true" | "t")).unwrap_or(false),
+                validation: get("validation"),
+                errormsg: get("errormsg"),
+                description: get("description"),
+                origin: origin.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An error in a `.conf` file, with the line it was found at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.origin, self.line, self.message)
+    }
+}
+
+impl std::error::Error for ConfError {}
+
+/// One `[stanza]` of a Splunk .conf file with its `key = value` lines in order.
+#[derive(Debug, Clone)]
+pub struct Stanza {
+    pub name: String,
+    pub line: usize,
+    pub keys: IndexMap<String, String>,
+    /// The line of each key, for error messages.
+    pub key_lines: IndexMap<String, usize>,
+}
+
+/// Parse Splunk .conf syntax: `[stanza]` headers, `key = value`, `#` comment lines, and a
+/// trailing `\` continuing a value on the next line (the newline is kept, as Splunk does).
+pub fn parse_conf(text: &str, origin: &str) -> Result<Vec<Stanza>, ConfError> {
+    let mut out: Vec<Stanza> = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let lineno = i + 1;
+        let line = lines[i].trim();
+        i += 1;
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with('[') {
+            let name = line.trim_start_matches('[');
+            let Some(end) = name.rfind(']') else {
+                return Err(ConfError { origin: origin.into(), line: lineno, message: format!("unterminated stanza header `{line}`") });
+            };
+            out.push(Stanza { name: name[..end].to_string(), line: lineno, keys: IndexMap::new(), key_lines: IndexMap::new() });
+            continue;
+        }
+        let Some(eq) = line.find('=') else {
+            return Err(ConfError { origin: origin.into(), line: lineno, message: format!("expected `key = value`, found `{line}`") });
+        };
+        let key = line[..eq].trim().to_string();
+        let mut value = line[eq + 1..].trim().to_string();
+        while value.ends_with('\\') {
+            value.pop();
+            if i >= lines.len() {
+                break;
+            }
+            value.push('\n');
+            value.push_str(lines[i].trim_end());
+            i += 1;
+        }
+        let Some(stanza) = out.last_mut() else {
+            // keys before any stanza belong to [default]
+            out.push(Stanza { name: "default".into(), line: lineno, keys: IndexMap::new(), key_lines: IndexMap::new() });
+            let st = out.last_mut().expect("just pushed");
+            st.key_lines.insert(key.clone(), lineno);
+            st.keys.insert(key, value.trim().to_string());
+            continue;
+        };
+        stanza.key_lines.insert(key.clone(), lineno);
+        stanza.keys.insert(key, value.trim().to_string());
+    }
+    Ok(out)
+}
+
+/// One macro call that was expanded: where it stood in the text it was found in, and where its
+/// expansion stands in the final text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expansion {
+    /// The call as written (`security_content_ctime(firstTime)`).
+    pub call: String,
+    pub name: String,
+    /// Span of the backtick call in the user's original text (for nested macros: the outermost call).
+    pub original: Span,
+    /// Range of the expansion in the expanded text.
+    pub expanded: Span,
+    /// The expansion text.
+    pub text: String,
+    /// Nesting depth (0 = written by the user).
+    pub depth: usize,
+}
+
+/// The query after macro expansion, with a map back to the original text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expanded {
+    pub original: String,
+    pub text: String,
+    /// Top-level and nested expansions in order of appearance.
+    pub expansions: Vec<Expansion>,
+    /// (expanded offset, original offset) pairs at the start of each verbatim run, for mapping.
+    anchors: Vec<(usize, usize, usize)>, // (exp_start, orig_start, len) verbatim runs
+}
+
+impl Expanded {
+    /// Map a span of the expanded text back to the user's text: verbatim text maps exactly,
+    /// anything inside an expansion maps to the whole backtick call.
+    pub fn map_span(&self, span: Span) -> Span {
+        let map_point = |p: usize, is_end: bool| -> usize {
+            for &(es, os, len) in &self.anchors {
+                if p >= es && (p < es + len || (is_end && p == es + len)) {
+                    return os + (p - es);
+                }
+            }
+            // inside an expansion: find the top-level expansion containing p
+            for e in self.expansions.iter().filter(|e| e.depth == 0) {
+                if p >= e.expanded.start && p <= e.expanded.end {
+                    return if is_end { e.original.end } else { e.original.start };
+                }
+            }
+            p.min(self.original.len())
+        };
+        let start = map_point(span.start, false);
+        let end = map_point(span.end, true).max(start);
+        Span::new(start, end)
+    }
+}
+
+const MAX_DEPTH: usize = 50;
+
+/// Expand every backtick macro in `query` (recursively), removing ```comments```.
+pub fn expand(query: &str, macros: &MacroSet) -> Result<Expanded, SplError> {
+    let mut out = String::with_capacity(query.len());
+    let mut expansions = Vec::new();
+    let mut anchors = Vec::new();
+    expand_into(query, macros, &mut out, &mut expansions, &mut anchors, &mut Vec::new(), None, 0)?;
+    Ok(Expanded { original: query.to_string(), text: out, expansions, anchors })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn expand_into(
+    text: &str,
+    macros: &MacroSet,
+    out: &mut String,
+    expansions: &mut Vec<Expansion>,
+    anchors: &mut Vec<(usize, usize, usize)>,
+    stack: &mut Vec<String>,
+    // for nested text: the span of the top-level call in the original (errors point there)
+    outer: Option<Span>,
+    depth: usize,
+) -> Result<(), SplError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut run_start = 0; // start of the current verbatim run in `text`
+    let mut run_out = out.len();
+    let mut in_quote = false;
+    let flush = |anchors: &mut Vec<(usize, usize, usize)>, run_out: usize, run_start: usize, upto: usize| {
+        if outer.is_none() && upto > run_start {
+            anchors.push((run_out, run_start, upto - run_start));
+        }
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_quote {
+            if c == b'\\' && i + 1 < bytes.len() {
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_quote = false;
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_quote = true;
+            i += 1;
+            continue;
+        }
+        if c != b'`' {
+            i += 1;
+            continue;
+        }
+        // a backtick outside quotes: comment or macro call
+        out.push_str(&text[run_start..i]);
+        flush(anchors, run_out, run_start, i);
+        if text[i..].starts_with("```") {
+            let end = text[i + 3..].find("```").map(|e| i + 3 + e + 3).unwrap_or(text.len());
+            // a comment becomes one space so tokens on either side stay apart
+            out.push(' ');
+            i = end;
+            run_start = i;
+            run_out = out.len();
+            continue;
+        }
+        let Some(close) = text[i + 1..].find('`').map(|e| i + 1 + e) else {
+            let span = outer.unwrap_or(Span::new(i, text.len()));
+            return Err(SplError::new(ErrorCode::UnterminatedMacro, span, "macro call has no closing backtick")
+                .with_help("macro calls are written `name` or `name(arg1, arg2)` between backticks"));
+        };
+        let call = &text[i + 1..close];
+        let call_span = outer.unwrap_or(Span::new(i, close + 1));
+        let (name, args) = parse_call(call).map_err(|m| SplError::new(ErrorCode::UnterminatedMacro, call_span, m))?;
+        let def = macros.get(&name, args.len()).ok_or_else(|| undefined(macros, &name, args.len(), call_span))?;
+        if stack.iter().any(|n| n == &name) || depth >= MAX_DEPTH {
+            return Err(SplError::new(
+                ErrorCode::RecursiveMacro,
+                call_span,
+                format!("macro `{}` expands to itself ({} -> {})", name, stack.join(" -> "), name),
+            )
+            .with_help("a macro may not call itself, directly or through other macros"));
+        }
+        let body = substitute(def, &args, call_span)?;
+        if def.iseval {
+            return Err(SplError::new(ErrorCode::UnsupportedCommand, call_span, format!("macro `{}` is an eval-based macro (iseval = 1)", name))
+                .with_help("spelunk does not evaluate iseval macros yet"));
+        }
+        let start_out = out.len();
+        stack.push(name.clone());
+        let idx = expansions.len();
+        expansions.push(Expansion {
+            call: call.to_string(),
+            name: name.clone(),
+            original: call_span,
+            expanded: Span::new(start_out, start_out),
+            text: String::new(),
+            depth,
+        });
+        expand_into(&body, macros, out, expansions, anchors, stack, Some(call_span), depth + 1)?;
+        stack.pop();
+        expansions[idx].expanded = Span::new(start_out, out.len());
+        expansions[idx].text = out[start_out..].to_string();
+        i = close + 1;
+        run_start = i;
+        run_out = out.len();
+    }
+    out.push_str(&text[run_start..]);
+    flush(anchors, run_out, run_start, text.len());
+    Ok(())
+}
+
+fn undefined(macros: &MacroSet, name: &str, arity: usize, span: Span) -> SplError {
+    let arities: Vec<usize> = macros.iter().filter(|m| m.name == name).map(|m| m.args.len()).collect();
+    if !arities.is_empty() {
+        let list: Vec<String> = arities.iter().map(|a| a.to_string()).collect();
+        return SplError::new(
+            ErrorCode::MacroArgCount,
+            span,
+            format!("macro `{}` takes {} argument(s), but the call gives {}", name, list.join(" or "), arity),
+        )
+        .with_label("this call");
+    }
+    let mut err = SplError::new(ErrorCode::UndefinedMacro, span, format!("macro `{}` is not defined", name)).with_label("this call");
+    if let Some(s) = spelunk_syntax::diagnostics::did_you_mean(name, macros.names()) {
+        err = err.with_help(format!("did you mean `{}`?", s));
+    } else {
+        err = err.with_help("define it in a macros.conf file passed with --macros");
+    }
+    err
+}
+
+/// Split `name(a, b="x, y")` into the name and its arguments (positional or `k=v`).
+fn parse_call(call: &str) -> Result<(String, Vec<(Option<String>, String)>), String> {
+    let call = call.trim();
+    let Some(open) = call.find('(') else {
+        if call.is_empty() {
+            return Err("empty macro call ``".into());
+        }
+        return Ok((call.to_string(), Vec::new()));
+    };
+    if !call.ends_with(')') {
+        return Err(format!("macro call `{}` has an unclosed argument list", call));
+    }
+    let name = call[..open].trim().to_string();
+    let inner = &call[open + 1..call.len() - 1];
+    let mut args: Vec<String> = Vec::new();
+    if inner.trim().is_empty() {
+        return Ok((name, Vec::new()));
+    }
+    // split on commas outside quotes and parentheses
+    let mut depth = 0i32;
+    let mut in_q = false;
+    let mut cur = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if in_q => {
+                cur.push(c);
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            '"' => {
+                in_q = !in_q;
+                cur.push(c);
+            }
+            '(' if !in_q => {
+                depth += 1;
+                cur.push(c);
+            }
+            ')' if !in_q => {
+                depth -= 1;
+                cur.push(c);
+            }
+            ',' if !in_q && depth == 0 => {
+                args.push(std::mem::take(&mut cur));
+            }
+            _ => cur.push(c),
+        }
+    }
+    args.push(cur);
+    let args = args
+        .into_iter()
+        .map(|a| {
+            let a = a.trim().to_string();
+            // named argument: ident=value (not == and not inside quotes at the start)
+            if let Some(eq) = a.find('=') {
+                let k = a[..eq].trim();
+                if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') && !a[eq + 1..].starts_with('=') {
+                    return (Some(k.to_string()), a[eq + 1..].trim().to_string());
+                }
+            }
+            (None, a)
+        })
+        .collect();
+    Ok((name, args))
+}
+
+fn substitute(def: &MacroDef, args: &[(Option<String>, String)], span: Span) -> Result<String, SplError> {
+    let mut values: Vec<Option<String>> = vec![None; def.args.len()];
+    let all_named = !args.is_empty() && args.iter().all(|(k, _)| k.is_some() && def.args.contains(k.as_ref().expect("checked")));
+    for (pos, (k, v)) in args.iter().enumerate() {
+        let idx = if all_named { def.args.iter().position(|a| Some(a) == k.as_ref()).unwrap_or(pos) } else { pos };
+        let v = match k {
+            Some(k) if !all_named => format!("{}={}", k, v),
+            _ => v.clone(),
+        };
+        if let Some(slot) = values.get_mut(idx) {
+            *slot = Some(v);
+        }
+    }
+    let mut body = def.definition.clone();
+    for (name, v) in def.args.iter().zip(values) {
+        let v = v.ok_or_else(|| SplError::new(ErrorCode::MacroArgCount, span, format!("argument `{}` of macro `{}` is not given", name, def.name)))?;
+        body = body.replace(&format!("${}$", name), &v);
+    }
+    if let Some(_validation) = &def.validation {
+        // Validation expressions are eval expressions over the arguments; checked by the planner
+        // (which has the evaluator) - see `Planner::validate_macro`.
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(conf: &str) -> MacroSet {
+        let mut m = MacroSet::default();
+        m.load_conf(conf, "test").expect("conf parses");
+        m
+    }
+
+    #[test]
+    fn expands_simple_and_argument_macros() {
+        let m = set("[a]\ndefinition = x=1\n\n[b(1)]\nargs = f\ndefinition = convert ctime($f$)\n");
+        let e = expand("`a` | `b(t)`", &m).expect("expands");
+        assert_eq!(e.text, "x=1 | convert ctime(t)");
+        assert_eq!(e.expansions.len(), 2);
+        assert_eq!(e.expansions[1].original, Span::new(6, 12));
+    }
+
+    #[test]
+    fn nested_macros_and_named_arguments() {
+        let m = set("[inner(2)]\nargs = x, y\ndefinition = $x$-$y$\n[outer]\ndefinition = z `inner(y=2, x=1)`\n");
+        assert_eq!(expand("`outer`", &m).expect("expands").text, "z 1-2");
+    }
+
+    #[test]
+    fn errors_point_at_the_call() {
+        let m = set("[a]\ndefinition = `a`\n[b(1)]\nargs=q\ndefinition=$q$\n");
+        let e = expand("x `nope` y", &m).expect_err("undefined");
+        assert_eq!((e.code, e.span), (ErrorCode::UndefinedMacro, Span::new(2, 8)));
+        let e = expand("x `b`", &m).expect_err("arity");
+        assert_eq!((e.code, e.span), (ErrorCode::MacroArgCount, Span::new(2, 5)));
+        let e = expand("`a`", &m).expect_err("recursive");
+        assert_eq!((e.code, e.span), (ErrorCode::RecursiveMacro, Span::new(0, 3)));
+    }
+
+    #[test]
+    fn comments_and_quoted_backticks() {
+        let m = set("[a]\ndefinition = A\n");
+        assert_eq!(expand("```note``` x \"`a`\" `a`", &m).expect("ok").text, "  x \"`a`\" A");
+    }
+
+    #[test]
+    fn maps_spans_back() {
+        let m = set("[a]\ndefinition = sourcetype=aws:cloudtrail\n");
+        let e = expand("`a` foo", &m).expect("ok");
+        // "foo" in expanded text
+        let pos = e.text.find("foo").expect("foo");
+        assert_eq!(e.map_span(Span::new(pos, pos + 3)), Span::new(4, 7));
+        assert_eq!(e.map_span(Span::new(2, 5)), Span::new(0, 3));
+    }
+
+    #[test]
+    fn builtin_macros_load() {
+        let m = MacroSet::builtin().expect("builtin macros parse");
+        assert!(m.get("cloudtrail", 0).is_some());
+        assert!(m.get("security_content_ctime", 1).is_some());
+    }
+}

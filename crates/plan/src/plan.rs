@@ -1,0 +1,278 @@
+//! The logical plan: a source followed by a linear pipeline of operators, one per SPL command
+//! (SPL is a pipeline, so a list is the natural tree), plus what the scan must produce.
+
+use spelunk_syntax::ast::{Expr, SearchExpr, Span};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Which fields the scan must materialise.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Projection {
+    All,
+    Fields(BTreeSet<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// Events from the `--data` paths, with search-time fields (props) applied per sourcetype.
+    Events,
+    /// `| makeresults count=N`: N events with only `_time`.
+    MakeResults { count: usize },
+}
+
+/// `earliest=` / `latest=` time modifiers, kept as written and resolved at run time against `now`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeRange {
+    pub earliest: Option<String>,
+    pub latest: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogicalPlan {
+    pub source: Source,
+    pub nodes: Vec<PlanNode>,
+    /// Fields the scan must produce (before search-time fields are derived, see `scan_fields`).
+    pub projection: Projection,
+    pub time_range: TimeRange,
+    /// Notes on rewrites the planner applied, for `explain`.
+    pub rewrites: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanNode {
+    pub op: Op,
+    /// The command this node came from (span in the expanded query).
+    pub span: Span,
+    /// The command's SPL text, as printed back.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Keep events matching a search expression.
+    Search(SearchExpr),
+    /// Keep rows where the expression is true.
+    Where(Expr),
+    /// Assign fields, left to right.
+    Eval(Vec<(String, Expr)>),
+    Bin(BinSpec),
+    Rename(Vec<(String, String)>),
+    Stats(StatsSpec),
+    Convert(ConvertSpec),
+    /// `fields [+|-] patterns`
+    Fields { remove: bool, patterns: Vec<String> },
+    /// `table patterns`
+    Table(Vec<String>),
+    Head(usize),
+    Tail(usize),
+    Reverse,
+    Sort { keys: Vec<SortKey>, limit: Option<usize> },
+    Dedup { fields: Vec<String>, keep: usize, keepempty: bool, consecutive: bool },
+    FillNull { value: String, fields: Vec<String> },
+    Top { fields: Vec<String>, by: Vec<String>, limit: usize, rare: bool, countfield: String, percentfield: String, showperc: bool },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub field: String,
+    pub descending: bool,
+    /// `auto` (numbers before strings, numbers numerically), `num`, `str`, `ip`
+    pub mode: SortMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortMode {
+    Auto,
+    Num,
+    Str,
+    Ip,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinSpec {
+    pub field: String,
+    pub alias: Option<String>,
+    pub span: Option<BinSpan>,
+    pub bins: Option<usize>,
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    pub aligntime: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BinSpan {
+    /// A fixed width: seconds for time, units for numbers.
+    Width(f64),
+    /// Calendar months (mon=1, q=3, y=12).
+    Months(u32),
+    /// Log scale `log` span (`span=2log10` style) - not supported yet.
+    Log(f64, f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsMode {
+    Stats,
+    EventStats,
+    StreamStats,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsSpec {
+    pub mode: StatsMode,
+    pub aggs: Vec<AggSpec>,
+    pub by: Vec<String>,
+    /// streamstats `window=`
+    pub window: Option<usize>,
+    /// streamstats `current=`
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AggFunc {
+    Count,
+    DistinctCount,
+    Values,
+    List,
+    Min,
+    Max,
+    Sum,
+    Avg,
+    Median,
+    Mode,
+    /// percentile, 0..=100; `exact` for exactperc
+    Perc(f64),
+    Stdev,
+    Stdevp,
+    Var,
+    Varp,
+    Range,
+    First,
+    Last,
+    Earliest,
+    Latest,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AggInput {
+    Field(String),
+    Eval(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggSpec {
+    pub func: AggFunc,
+    pub input: Option<AggInput>,
+    /// Output column name: the alias, or Splunk's default `func(field)` / `count`.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvertSpec {
+    pub timeformat: String,
+    pub conversions: Vec<Conversion>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversion {
+    pub func: ConvertFunc,
+    pub field: String,
+    pub alias: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvertFunc {
+    Ctime,
+    Mktime,
+    Dur2sec,
+    Sec2dur,
+    Num,
+    Auto,
+    Rmunit,
+    Rmcomma,
+    Memk,
+    None,
+}
+
+impl Op {
+    /// The operator's name as `explain` shows it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Search(_) => "search",
+            Op::Where(_) => "where",
+            Op::Eval(_) => "eval",
+            Op::Bin(_) => "bin",
+            Op::Rename(_) => "rename",
+            Op::Stats(s) => match s.mode {
+                StatsMode::Stats => "stats",
+                StatsMode::EventStats => "eventstats",
+                StatsMode::StreamStats => "streamstats",
+            },
+            Op::Convert(_) => "convert",
+            Op::Fields { .. } => "fields",
+            Op::Table(_) => "table",
+            Op::Head(_) => "head",
+            Op::Tail(_) => "tail",
+            Op::Reverse => "reverse",
+            Op::Sort { .. } => "sort",
+            Op::Dedup { .. } => "dedup",
+            Op::FillNull { .. } => "fillnull",
+            Op::Top { rare: false, .. } => "top",
+            Op::Top { rare: true, .. } => "rare",
+        }
+    }
+
+    /// Whether the operator runs event by event with no state (safe to run in parallel partitions).
+    pub fn is_streaming(&self) -> bool {
+        matches!(self, Op::Search(_) | Op::Where(_) | Op::Eval(_) | Op::Bin(_) | Op::Rename(_) | Op::Convert(_) | Op::Fields { .. } | Op::FillNull { .. })
+    }
+
+    /// One sentence of what the operator does, in plain words, for `explain`.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::Search(_) => "keep events matching the search expression (values case-insensitive, `*` wildcards; `f!=v` needs f to exist)".into(),
+            Op::Where(_) => "keep rows where the expression is true (false and null drop the row)".into(),
+            Op::Eval(a) => format!("compute {} left to right", a.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(", ")),
+            Op::Bin(b) => format!("round {} down to the start of its bucket{}", b.field, b.alias.as_ref().map(|a| format!(" into {a}")).unwrap_or_default()),
+            Op::Rename(p) => format!("rename {}", p.iter().map(|(a, b)| format!("{a} -> {b}")).collect::<Vec<_>>().join(", ")),
+            Op::Stats(s) if s.by.is_empty() => format!("{}: one row over all events", self.name()),
+            Op::Stats(s) => format!("{}: one row per distinct ({}); events missing any of these are dropped; rows ordered by them", self.name(), s.by.join(", ")),
+            Op::Convert(c) => format!("convert {} (timeformat {:?}, UTC)", c.conversions.iter().map(|c| format!("{}({})", format!("{:?}", c.func).to_lowercase(), c.field)).collect::<Vec<_>>().join(", "), c.timeformat),
+            Op::Fields { remove, patterns } => format!("{} fields {}", if *remove { "remove" } else { "keep only" }, patterns.join(", ")),
+            Op::Table(p) => format!("keep only the columns {} in this order", p.join(", ")),
+            Op::Head(n) => format!("keep the first {n} rows"),
+            Op::Tail(n) => format!("keep the last {n} rows"),
+            Op::Reverse => "reverse the order of rows".into(),
+            Op::Sort { keys, limit } => format!("sort by {}{}", keys.iter().map(|k| format!("{}{}", if k.descending { "-" } else { "+" }, k.field)).collect::<Vec<_>>().join(", "), limit.map(|l| format!(", keep {l}")).unwrap_or_default()),
+            Op::Dedup { fields, keep, .. } => format!("keep the first {keep} row(s) for each ({})", fields.join(", ")),
+            Op::FillNull { value, fields } => format!("fill missing {} with {value:?}", if fields.is_empty() { "fields".into() } else { fields.join(", ") }),
+            Op::Top { fields, rare, .. } => format!("{} values of ({}) with count and percent", if *rare { "least common" } else { "most common" }, fields.join(", ")),
+        }
+    }
+}
+
+impl fmt::Display for LogicalPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Source::Events => {
+                writeln!(f, "scan events")?;
+                match &self.projection {
+                    Projection::All => writeln!(f, "  reads: all fields")?,
+                    Projection::Fields(s) => writeln!(f, "  reads: {}", s.iter().cloned().collect::<Vec<_>>().join(", "))?,
+                }
+                if self.time_range.earliest.is_some() || self.time_range.latest.is_some() {
+                    writeln!(f, "  time range: earliest={} latest={}", self.time_range.earliest.as_deref().unwrap_or("-"), self.time_range.latest.as_deref().unwrap_or("-"))?;
+                }
+                writeln!(f, "  then search-time fields (aliases, calculated fields) per sourcetype")?;
+            }
+            Source::MakeResults { count } => writeln!(f, "makeresults: {count} event(s) with _time = now")?,
+        }
+        for n in &self.nodes {
+            writeln!(f, "-> {}: {}", n.op.name(), n.op.describe())?;
+            writeln!(f, "   | {}", n.text)?;
+        }
+        for r in &self.rewrites {
+            writeln!(f, "rewrite: {r}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,100 @@
+//! Which fields the scan must materialise for a plan (projection pushdown).
+//!
+//! Conservative: every field named anywhere in the query, plus `_time`; `All` when the result
+//! is raw events or a command can reach fields it does not name (wildcards).
+
+use crate::fields::{expr_fields, expr_needs_raw, search_fields};
+use crate::plan::*;
+use std::collections::BTreeSet;
+
+pub fn compute(plan: &LogicalPlan) -> Projection {
+    let mut f = BTreeSet::new();
+    f.insert("_time".to_string());
+    let mut transformed = false;
+    for n in &plan.nodes {
+        match &n.op {
+            Op::Search(e) => search_fields(e, &mut f),
+            Op::Where(e) => {
+                expr_fields(e, &mut f);
+                if expr_needs_raw(e) {
+                    f.insert("_raw".into());
+                }
+            }
+            Op::Eval(a) => {
+                for (_, e) in a {
+                    expr_fields(e, &mut f);
+                    if expr_needs_raw(e) {
+                        f.insert("_raw".into());
+                    }
+                }
+            }
+            Op::Bin(b) => {
+                f.insert(b.field.clone());
+            }
+            Op::Rename(pairs) => {
+                for (a, _) in pairs {
+                    if a.contains('*') {
+                        return Projection::All;
+                    }
+                    f.insert(a.clone());
+                }
+            }
+            Op::Stats(s) => {
+                for a in &s.aggs {
+                    match &a.input {
+                        Some(AggInput::Field(x)) => {
+                            if x.contains('*') {
+                                return Projection::All;
+                            }
+                            f.insert(x.clone());
+                        }
+                        Some(AggInput::Eval(e)) => expr_fields(e, &mut f),
+                        None => {}
+                    }
+                }
+                f.extend(s.by.iter().cloned());
+                if s.mode == StatsMode::Stats {
+                    transformed = true;
+                    break;
+                }
+            }
+            Op::Top { fields, by, .. } => {
+                f.extend(fields.iter().cloned());
+                f.extend(by.iter().cloned());
+                transformed = true;
+                break;
+            }
+            Op::Convert(c) => {
+                for cv in &c.conversions {
+                    if cv.field.contains('*') {
+                        return Projection::All;
+                    }
+                    f.insert(cv.field.clone());
+                }
+            }
+            Op::Fields { remove: false, patterns } | Op::Table(patterns) => {
+                if patterns.iter().any(|p| p.contains('*')) {
+                    return Projection::All;
+                }
+                f.extend(patterns.iter().cloned());
+                // after fields/table only these (and what earlier commands read) matter
+                transformed = true;
+                break;
+            }
+            Op::Fields { remove: true, .. } => {}
+            Op::Sort { keys, .. } => f.extend(keys.iter().map(|k| k.field.clone())),
+            Op::Dedup { fields, .. } => f.extend(fields.iter().cloned()),
+            Op::FillNull { fields, .. } => {
+                if fields.is_empty() {
+                    return Projection::All;
+                }
+                f.extend(fields.iter().cloned());
+            }
+            Op::Head(_) | Op::Tail(_) | Op::Reverse => {}
+        }
+    }
+    if !transformed {
+        return Projection::All;
+    }
+    Projection::Fields(f)
+}

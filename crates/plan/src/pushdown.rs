@@ -1,0 +1,148 @@
+//! Predicate pushdown below parsing: terms that every matching event's raw text must contain.
+//!
+//! For the first `search` of a query, each top-level conjunct `field=value` (or bare term) whose
+//! value has a literal run of at least 3 safe characters yields that run as a required term,
+//! provided the field's value always comes verbatim from the raw record: it is an extracted
+//! field, an alias of one, or a calculated field whose every possible result is such a field or
+//! a literal that cannot match. The reader then skips, before JSON parsing, every record whose
+//! bytes lack a required term (ASCII case-insensitively, as search values match).
+
+use crate::plan::*;
+use crate::props::Props;
+use spelunk_syntax::ast::{CmpOp, Expr, ExprKind, SearchExpr};
+
+/// Required raw terms for a plan (empty = no prefilter).
+pub fn raw_prefilter(plan: &LogicalPlan, props: &Props) -> Vec<String> {
+    if plan.source != Source::Events {
+        return Vec::new();
+    }
+    let Some(PlanNode { op: Op::Search(expr), .. }) = plan.nodes.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let conjuncts: Vec<&SearchExpr> = match expr {
+        SearchExpr::And(items, _) => items.iter().collect(),
+        e => vec![e],
+    };
+    for c in conjuncts {
+        let mut c = c;
+        while let SearchExpr::Group(inner, _) = c {
+            c = inner;
+        }
+        match c {
+            SearchExpr::Compare { field, op: CmpOp::Eq, value, .. } => {
+                if let Some(term) = literal_run(&value.text) {
+                    if field_is_verbatim(&field.name, &value.text, props) {
+                        out.push(term);
+                    }
+                }
+            }
+            SearchExpr::Term(v) => {
+                if let Some(term) = literal_run(&v.text) {
+                    out.push(term);
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn safe(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '@' | ' ')
+}
+
+/// The longest run of safe literal characters between wildcards, if at least 3 long.
+fn literal_run(pattern: &str) -> Option<String> {
+    pattern
+        .split('*')
+        .filter(|s| s.chars().all(safe))
+        .max_by_key(|s| s.len())
+        .filter(|s| s.len() >= 3)
+        .map(|s| s.to_string())
+}
+
+const INTERNAL: &[&str] = &["source", "sourcetype", "host", "index", "_time", "_raw", "splunk_server", "linecount", "punct"];
+
+/// Could `field` hold a value matching `pattern` that does not occur verbatim in the raw text?
+fn field_is_verbatim(field: &str, pattern: &str, props: &Props) -> bool {
+    if INTERNAL.contains(&field) {
+        return false;
+    }
+    for st in props.sourcetypes.values() {
+        if let Some(calc) = st.evals.iter().find(|e| e.field == field) {
+            if !expr_is_verbatim(&calc.expr, pattern) {
+                return false;
+            }
+        }
+        // aliases copy an extracted value: verbatim
+    }
+    true
+}
+
+fn expr_is_verbatim(e: &Expr, pattern: &str) -> bool {
+    match &e.kind {
+        ExprKind::Field { name, .. } => !INTERNAL.contains(&name.as_str()),
+        ExprKind::Str(s) => !wildcard_match_ci(pattern, s),
+        ExprKind::Num { text, .. } => !wildcard_match_ci(pattern, text),
+        ExprKind::Paren(x) => expr_is_verbatim(x, pattern),
+        ExprKind::Call { name, args } => match name.name.to_ascii_lowercase().as_str() {
+            "null" => true,
+            "coalesce" => args.iter().all(|a| expr_is_verbatim(a, pattern)),
+            "if" => args.iter().skip(1).all(|a| expr_is_verbatim(a, pattern)),
+            "case" => args.iter().skip(1).step_by(2).all(|a| expr_is_verbatim(a, pattern)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Splunk search-value matching: `*` matches any run, case-insensitive.
+pub fn wildcard_match_ci(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            pi += 1;
+            mark = ti;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match_ci("*.amazonaws.com", "EC2.AmazonAWS.com"));
+        assert!(wildcard_match_ci("*Unauthorized*", "Client.UnauthorizedOperation"));
+        assert!(!wildcard_match_ci("AccessDenied", "AccessDeniedException"));
+        assert!(wildcard_match_ci("*", ""));
+    }
+
+    #[test]
+    fn literal_runs() {
+        assert_eq!(literal_run("*Unauthorized*").as_deref(), Some("Unauthorized"));
+        assert_eq!(literal_run("ab*"), None);
+        assert_eq!(literal_run("a/b/c"), None);
+    }
+}

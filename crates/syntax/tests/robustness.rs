@@ -1,0 +1,90 @@
+//! Property tests: no input makes the parsers panic or hang, error spans stay inside the input,
+//! and whatever parses prints back to text that parses to the same tree.
+
+use proptest::prelude::*;
+use spelunk_syntax::normalize::without_spans;
+use spelunk_syntax::{parse_expr, parse_pipeline};
+
+/// Tokens SPL is made of, including the troublesome ones: quotes, parentheses, pipes, brackets,
+/// backticks and comment markers.
+const TOKENS: &[&str] = &[
+    "a", "b", "x.y", "f{}.g", "*", "1", "2.5", "-", "+", ".", "/", "%", "=", "==", "!=", "<", "<=", ">", ">=", "!", "(", ")", "[", "]",
+    "|", ",", "\"", "'", "\"s t\"", "'q r'", "`", "```", "```c```", "\\", "\n", " ", "\t", "AND", "OR", "NOT", "XOR", "IN", "LIKE", "and",
+    "or", "not", "in", "search", "stats", "count", "dc(x)", "by", "BY", "as", "AS", "eval", "where", "bin", "bucket", "span=1h",
+    "rename", "convert", "ctime(t)", "eval(", "if(", "makeresults", "tstats", "é", "日本", "<<FIELD>>", "$t$",
+];
+
+fn token_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|v| v.concat())
+}
+
+fn spaced_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|v| v.join(" "))
+}
+
+fn check_pipeline(src: &str) -> Result<(), TestCaseError> {
+    match parse_pipeline(src) {
+        Ok(p) => {
+            prop_assert!(p.span.end <= src.len());
+            let printed = p.to_string();
+            match parse_pipeline(&printed) {
+                Ok(again) => prop_assert_eq!(without_spans(&again), without_spans(&p), "printed: {}", printed),
+                Err(e) => return Err(TestCaseError::fail(format!("printed form {printed:?} of {src:?} does not parse: {}", e.message))),
+            }
+        }
+        Err(e) => {
+            prop_assert!(e.span.start <= e.span.end && e.span.end <= src.len(), "span {:?} outside {:?}", e.span, src);
+            prop_assert!(!e.message.is_empty());
+        }
+    }
+    Ok(())
+}
+
+fn check_expr(src: &str) -> Result<(), TestCaseError> {
+    match parse_expr(src) {
+        Ok(x) => {
+            prop_assert!(x.span.end <= src.len());
+            let printed = x.to_string();
+            match parse_expr(&printed) {
+                Ok(again) => prop_assert_eq!(without_spans(&again), without_spans(&x), "printed: {}", printed),
+                Err(e) => return Err(TestCaseError::fail(format!("printed form {printed:?} of {src:?} does not parse: {}", e.message))),
+            }
+        }
+        Err(e) => {
+            prop_assert!(e.span.start <= e.span.end && e.span.end <= src.len(), "span {:?} outside {:?}", e.span, src);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    // PROPTEST_CASES=100000 for a longer soak.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(3000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_strings_never_panic(src in "\\PC{0,80}") {
+        check_pipeline(&src)?;
+        check_expr(&src)?;
+    }
+
+    #[test]
+    fn token_soups_never_panic(src in token_soup()) {
+        check_pipeline(&src)?;
+        check_expr(&src)?;
+    }
+
+    #[test]
+    fn spaced_token_soups_never_panic(src in spaced_soup()) {
+        check_pipeline(&src)?;
+        check_expr(&src)?;
+    }
+
+    #[test]
+    fn soups_after_a_command_never_panic(cmd in prop::sample::select(&["search", "where", "eval", "stats", "bin", "rename", "convert", "table", "join x"][..]), rest in spaced_soup()) {
+        check_pipeline(&format!("a | {cmd} {rest}"))?;
+    }
+}
