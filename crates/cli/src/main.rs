@@ -233,8 +233,12 @@ fn run(
         };
         if let Some(s) = &scanner {
             if !quiet {
-                for w in s.stats().warnings.iter().take(20) {
+                let warnings = &s.stats().warnings;
+                for w in warnings.iter().take(50) {
                     eprintln!("warning: {w}");
+                }
+                if warnings.len() > 50 {
+                    eprintln!("warning: ... and {} more", warnings.len() - 50);
                 }
                 eprintln!("{}", s.stats().summary_line());
             }

@@ -132,7 +132,12 @@ impl<'a> Parser<'a> {
                 self.advance(1);
                 continue;
             }
-            return Err(self.after_expr_error("`,` before the next assignment"));
+            let e = self.after_expr_error("`,` before the next assignment");
+            return Err(if e.code == ErrorCode::UnexpectedToken && self.lex_peek(lexer::option_key).is_some() {
+                e.with_help("separate assignments with commas: `eval a=1, b=2`")
+            } else {
+                e
+            });
         }
     }
 

@@ -66,6 +66,8 @@ pub(crate) struct Parser<'a> {
     pos: usize,
     /// End of the last token consumed (whitespace and comments excluded), for node spans.
     last_end: usize,
+    /// Start of the last token consumed, for errors at the end of the input.
+    last_start: usize,
     /// Current nesting depth (see [`MAX_DEPTH`]).
     depth: usize,
     /// How many subsearches `[ ... ]` enclose the current position: `]` ends a command only
@@ -78,7 +80,7 @@ pub(crate) struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str) -> Self {
-        Parser { src, pos: 0, last_end: 0, depth: 0, sub_depth: 0, deferred: None }
+        Parser { src, pos: 0, last_end: 0, last_start: 0, depth: 0, sub_depth: 0, deferred: None }
     }
 
     fn finish<T>(&mut self, result: Result<T, SplError>) -> Result<T, SplError> {
@@ -109,8 +111,18 @@ impl<'a> Parser<'a> {
 
     /// Consume `n` bytes (a token).
     fn advance(&mut self, n: usize) {
+        self.last_start = self.pos;
         self.pos = (self.pos + n).min(self.src.len());
         self.last_end = self.pos;
+    }
+
+    /// The span of the last token consumed (empty at the start), for "expected X after this".
+    fn last_token(&self) -> Span {
+        if self.last_start < self.last_end && self.last_end <= self.pos {
+            Span::new(self.last_start, self.last_end)
+        } else {
+            self.here()
+        }
     }
 
     /// Run a lexer parser at the current position; on success consume what it read and return
@@ -185,7 +197,12 @@ impl<'a> Parser<'a> {
         let Some(c) = rest.chars().next() else {
             return self.here();
         };
-        let n = if c.is_alphanumeric() || c == '_' {
+        let n = if c == '"' || c == '\'' {
+            match lexer::quoted(rest, c) {
+                lexer::Quoted::Ok(_, n) => n,
+                lexer::Quoted::Unterminated => 1,
+            }
+        } else if c.is_alphanumeric() || c == '_' {
             lexer::word_len(rest, |c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '*' | ':')), false)
         } else if let Some((_, n)) = self.lex_peek(lexer::cmp_operator) {
             n
@@ -210,8 +227,9 @@ impl<'a> Parser<'a> {
     /// "expected X, found Y" at the current position.
     fn expected(&self, what: &str) -> SplError {
         if self.peek().is_none() {
-            SplError::new(ErrorCode::UnexpectedEnd, self.here(), format!("expected {what}, found the end of the query"))
-                .with_label(format!("expected {what}"))
+            let last = self.last_token();
+            let label = if last.is_empty() { format!("expected {what}") } else { "the query ends after this".to_string() };
+            SplError::new(ErrorCode::UnexpectedEnd, last, format!("expected {what}, found the end of the query")).with_label(label)
         } else if self.starts_with("`") && !self.starts_with("```") {
             self.macro_error()
         } else {

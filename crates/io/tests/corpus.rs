@@ -1,0 +1,53 @@
+//! Reads the real public samples in `../shared/corpus` (see its DATA_SOURCES.md) and checks the
+//! event counts. Says so plainly and passes when the corpus is absent.
+
+use spelunk_io::{scan, Projection, ScanOptions};
+use std::path::PathBuf;
+
+fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("shared corpus absent at {}: skipping", p.display());
+        None
+    }
+}
+
+fn count(dir: &PathBuf) -> (u64, spelunk_io::ScanStats, std::collections::BTreeMap<String, u64>) {
+    let opts = ScanOptions { projection: Projection::Fields(["_time".to_string()].into()), ..ScanOptions::default() };
+    let mut s = scan(&[dir.clone()], opts).expect("corpus folder is readable");
+    let mut n = 0;
+    let mut by_st = std::collections::BTreeMap::new();
+    for b in s.by_ref() {
+        let b = b.expect("non-strict scans do not fail");
+        n += b.batch.num_rows() as u64;
+        *by_st.entry(b.sourcetype.clone()).or_insert(0) += b.batch.num_rows() as u64;
+    }
+    (n, s.stats().clone(), by_st)
+}
+
+#[test]
+fn cloudtrail_corpus_has_797_records() {
+    let Some(c) = corpus() else { return };
+    let (n, stats, by_st) = count(&c.join("cloudtrail"));
+    // DATA_SOURCES.md: "797 CloudTrail records in cloudtrail/ (62 data files + 1 index TSV)"
+    assert_eq!(n, 797, "{}", stats.summary_line());
+    assert_eq!(stats.events_read, 797);
+    // the index TSV is not JSON: reported, not fatal
+    assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{:?}", stats.warnings);
+    assert!(stats.warnings[0].file.to_string_lossy().ends_with(".index.tsv"));
+    // Panther's unit-test events without eventVersion are generic JSON, the rest CloudTrail
+    assert_eq!(by_st.get("aws:cloudtrail").copied().unwrap_or(0) + by_st.get("_json").copied().unwrap_or(0), 797);
+}
+
+#[test]
+fn ocsf_json_corpus_reports_the_invalid_file() {
+    let Some(c) = corpus() else { return };
+    let (_n, stats, by_st) = count(&c.join("ocsf"));
+    // 22 DERIVED NDJSON rows + 1 Elastic row + 3 valid ocsf/examples documents are OCSF
+    assert!(by_st.get("aws:asl").copied().unwrap_or(0) >= 26, "{by_st:?}");
+    // the v1.5.0 example has a trailing comma: named, with its line, and not fatal
+    let bad = stats.warnings.iter().find(|w| w.file.to_string_lossy().contains("v1.5.0")).expect("v1.5.0 reported");
+    assert!(bad.line.is_some() && bad.message.contains("malformed JSON"), "{bad}");
+}
