@@ -156,7 +156,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
             best = Some((d, c));
         }
     }
-    let limit = (word.chars().count() / 3).max(1).min(3);
+    let limit = (word.chars().count() / 3).clamp(1, 3);
     best.filter(|(d, _)| *d <= limit).map(|(_, c)| c)
 }
 

@@ -49,7 +49,7 @@ fn strip_macros(s: &str) -> String {
         let tail = &rest[i..];
         if tail.starts_with("```") {
             // copy the comment through
-            match tail[3..].find("```") {
+            match tail.strip_prefix("```").and_then(|t| t.find("```")) {
                 Some(j) => {
                     out.push_str(&tail[..j + 6]);
                     rest = &tail[j + 6..];

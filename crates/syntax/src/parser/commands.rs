@@ -111,16 +111,14 @@ impl<'a> Parser<'a> {
             }
             let field = self.field_name("a field name to assign")?;
             self.ws();
-            if !(self.starts_with("=") && !self.starts_with("==")) {
+            if !self.starts_with("=") || self.starts_with("==") {
                 return Err(self.expected(&format!("`=` after `{}`", field.name)).with_help("write `eval field=expression`"));
             }
-            let eq = self.next_token_span();
             self.advance(1);
             self.ws();
             if self.eval_operand_missing_here() {
                 return Err(self.expected(&format!("an expression after `{}=`", field.name)).with_label(format!("nothing assigned to `{}`", field.name)).with_help(format!("write `{}=<expression>`", field.name)));
             }
-            let _ = eq;
             let value = self.eval_expr()?;
             let span = field.span.join(value.span);
             out.push(Assignment { field, value, span });

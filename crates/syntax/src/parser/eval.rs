@@ -94,10 +94,7 @@ impl<'a> Parser<'a> {
 
     /// Nothing that can start an operand follows.
     fn eval_operand_missing(&self) -> bool {
-        match self.peek() {
-            None | Some('|' | ')' | ',' | ']') => true,
-            _ => false,
-        }
+        matches!(self.peek(), None | Some('|' | ')' | ',' | ']'))
     }
 
     fn eval_or(&mut self) -> Result<Expr, SplError> {
@@ -316,7 +313,7 @@ impl<'a> Parser<'a> {
         let Some((text, span)) = self.lex(lexer::number) else {
             return Err(self.expected("a number"));
         };
-        if self.peek().is_some_and(|c| lexer::is_ident_char(c)) {
+        if self.peek().is_some_and(lexer::is_ident_char) {
             let n = lexer::word_len(self.rest(), |c| !lexer::is_ident_char(c), false);
             let bad = Span::new(start, self.pos + n);
             return Err(SplError::new(ErrorCode::InvalidNumber, bad, format!("invalid number `{}`", &self.src[bad.start..bad.end]))

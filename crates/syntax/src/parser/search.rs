@@ -72,12 +72,11 @@ impl<'a> Parser<'a> {
             if self.at_search_group_end() {
                 break;
             }
-            if let Some(kw) = self.keyword("AND", false) {
+            if self.keyword("AND", false).is_some() {
                 self.ws();
                 if self.at_search_group_end() {
                     return Err(self.expected("a search term after `AND`"));
                 }
-                let _ = kw;
             }
             items.push(self.search_or()?);
         }
