@@ -1,12 +1,11 @@
 //! The `spelunk` command: run SPL over log files, check and explain queries, get help.
 
 mod output;
+mod runner;
 
 use clap::{Parser, Subcommand};
 use miette::{Diagnostic, NamedSource, Report};
 use output::{Format, OutputOptions};
-use spelunk_exec::{ExecOptions, RunError};
-use spelunk_io::{ScanOptions, Scanner};
 use spelunk_plan::{Planned, Planner};
 use spelunk_syntax::registry;
 use std::io::Write;
@@ -124,9 +123,6 @@ fn plan_or_report(planner: &Planner, name: &str, text: &str) -> Option<Planned> 
     }
 }
 
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).or_else(|| std::env::var("HOSTNAME").ok()).unwrap_or_else(|| "localhost".into())
-}
 
 #[allow(clippy::too_many_arguments)]
 fn run(
@@ -179,43 +175,10 @@ fn run(
             status = ExitCode::from(2);
             continue;
         };
-        let exec_opts = ExecOptions { earliest: earliest.clone(), latest: latest.clone(), ..ExecOptions::default() };
-        let needs_data = planned.plan.source == spelunk_plan::Source::Events;
-        if needs_data && data.is_empty() {
-            eprintln!("spelunk: {name}: no data: give --data PATH (a file or folder of logs)");
-            return ExitCode::from(2);
-        }
-        let scan_opts = ScanOptions {
-            projection: match planner.scan_fields_any(&planned.plan.projection) {
-                spelunk_plan::Projection::All => spelunk_io::Projection::All,
-                spelunk_plan::Projection::Fields(f) => spelunk_io::Projection::Fields(f),
-            },
-            sourcetype: sourcetype.clone(),
-            host: hostname(),
-            raw_prefilter: planned.prefilter.clone(),
-            strict,
-            ..ScanOptions::default()
-        };
-        let mut scanner: Option<Scanner> = None;
-        if needs_data {
-            match spelunk_io::scan(&data, scan_opts) {
-                Ok(s) => scanner = Some(s),
-                Err(e) => {
-                    eprintln!("spelunk: {e}");
-                    return ExitCode::from(2);
-                }
-            }
-        }
-        let mut empty = std::iter::empty::<Result<spelunk_io::EventBatch, spelunk_io::IoError>>();
-        let source: &mut dyn Iterator<Item = Result<spelunk_io::EventBatch, spelunk_io::IoError>> = match scanner.as_mut() {
-            Some(s) => s,
-            None => &mut empty,
-        };
-        let mut events = source.map(|r| r.map(|eb| (eb.sourcetype, eb.batch)));
-        let result = spelunk_exec::run(&planner, &planned.plan, &mut events, &exec_opts);
-        let (batches, _trace) = match result {
-            Ok(r) => r,
-            Err(RunError::Exec(e)) => {
+        let cfg = runner::RunConfig { data: data.clone(), sourcetype: sourcetype.clone(), strict, earliest: earliest.clone(), latest: latest.clone(), threads: 0, host: None };
+        let outcome = match runner::execute(&planner, &planned, &cfg) {
+            Ok(o) => o,
+            Err(runner::Failure::Exec(e)) => {
                 match e.span {
                     Some(span) => {
                         let err = spelunk_syntax::SplError::new(spelunk_syntax::ErrorCode::Runtime, planned.expanded.map_span(span), e.message.clone());
@@ -226,21 +189,22 @@ fn run(
                 status = ExitCode::from(2);
                 continue;
             }
-            Err(RunError::Input(e)) => {
-                eprintln!("spelunk: {e}");
+            Err(e) => {
+                eprintln!("spelunk: {name}: {e}");
                 return ExitCode::from(2);
             }
         };
-        if let Some(s) = &scanner {
+        let batches = outcome.batches;
+        if let Some(stats) = &outcome.stats {
             if !quiet {
-                let warnings = &s.stats().warnings;
+                let warnings = &stats.warnings;
                 for w in warnings.iter().take(50) {
                     eprintln!("warning: {w}");
                 }
                 if warnings.len() > 50 {
                     eprintln!("warning: ... and {} more", warnings.len() - 50);
                 }
-                eprintln!("{}", s.stats().summary_line());
+                eprintln!("{}", stats.summary_line());
             }
         }
         let stdout = std::io::stdout();
