@@ -86,6 +86,20 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
         return Err(Failure::NoData);
     }
     let opts = scan_options(planner, planned, cfg);
+    let threads = match cfg.threads {
+        // SPELUNK_THREADS sets the default (benchmarks compare 1 and N threads with it)
+        0 => std::env::var("SPELUNK_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        n => n,
+    };
+    if threads > 1 {
+        if let Some(k) = spelunk_exec::engine::parallel_split(&planned.plan) {
+            return execute_parallel(planner, planned, cfg, opts, &exec_opts, k, threads);
+        }
+    }
     let mut scanner = spelunk_io::scan(&cfg.data, opts).map_err(Failure::Input)?;
     let mut events = scanner.by_ref().map(|r| r.map(|eb| (eb.sourcetype, eb.batch)));
     let (batches, trace) = spelunk_exec::run(planner, &planned.plan, &mut events, &exec_opts).map_err(|e| match e {
@@ -93,4 +107,78 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
         spelunk_exec::RunError::Exec(e) => Failure::Exec(e),
     })?;
     Ok(Outcome { batches, stats: Some(scanner.stats().clone()), trace })
+}
+
+/// Bytes per work unit when a big plain NDJSON file is split for parallel scanning.
+const CHUNK_BYTES: u64 = 32 << 20;
+
+/// Partitions of the input run the streaming commands before the plan's `stats` (index `k`)
+/// and aggregate partially on their own thread; the partial aggregates are merged, and the rest
+/// of the plan runs on the merged result. Memory per thread: one batch plus its groups.
+fn execute_parallel(
+    planner: &Planner,
+    planned: &Planned,
+    cfg: &RunConfig,
+    opts: ScanOptions,
+    exec_opts: &ExecOptions,
+    k: usize,
+    threads: usize,
+) -> Result<Outcome, Failure> {
+    use spelunk_exec::ops::stats::Groups;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let plan = &planned.plan;
+    let spelunk_plan::Op::Stats(spec) = &plan.nodes[k].op else {
+        return Err(Failure::Exec(ExecError::msg("internal: parallel split is not at a stats command")));
+    };
+    let (files, mut stats) = spelunk_io::list_files(&cfg.data).map_err(Failure::Input)?;
+    let units = spelunk_io::plan_units(&files, CHUNK_BYTES);
+    let next = AtomicUsize::new(0);
+    let results: Vec<Result<(Groups, ScanStats, u64), Failure>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(units.len()).max(1))
+            .map(|_| {
+                scope.spawn(|| -> Result<(Groups, ScanStats, u64), Failure> {
+                    let mut ex = spelunk_exec::Execution::new_prefix(planner, plan, k, exec_opts).map_err(Failure::Exec)?;
+                    let mut groups = Groups::default();
+                    let mut stats = ScanStats::default();
+                    let mut rows = 0u64;
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(unit) = units.get(i) else { break };
+                        let mut scanner = spelunk_io::scan_units(vec![unit.clone()], opts.clone());
+                        for eb in scanner.by_ref() {
+                            let eb = eb.map_err(Failure::Input)?;
+                            ex.push_events(&eb.sourcetype, eb.batch).map_err(Failure::Exec)?;
+                            for b in ex.take_output() {
+                                rows += b.num_rows() as u64;
+                                groups.update_batch(spec, &b, ex.context()).map_err(Failure::Exec)?;
+                            }
+                        }
+                        stats.merge(scanner.stats().clone());
+                    }
+                    let cx = spelunk_exec::eval::EvalContext::new(exec_opts.now);
+                    let (rest, _) = ex.finish().map_err(Failure::Exec)?;
+                    for b in rest {
+                        rows += b.num_rows() as u64;
+                        groups.update_batch(spec, &b, &cx).map_err(Failure::Exec)?;
+                    }
+                    Ok((groups, stats, rows))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Failure::Exec(ExecError::msg("a worker thread panicked"))))).collect()
+    });
+    let mut merged = Groups::default();
+    let mut rows_in = 0;
+    for r in results {
+        let (g, st, rows) = r?;
+        merged.merge(g);
+        stats.merge(st);
+        rows_in += rows;
+    }
+    let table = merged.finish(spec).map_err(Failure::Exec)?;
+    let mut ex = spelunk_exec::Execution::new_suffix(planner, plan, k + 1, exec_opts).map_err(Failure::Exec)?;
+    ex.push(table).map_err(Failure::Exec)?;
+    let (batches, mut trace) = ex.finish().map_err(Failure::Exec)?;
+    trace.rows_in = rows_in;
+    Ok(Outcome { batches, stats: Some(stats), trace })
 }

@@ -96,11 +96,57 @@ impl Operator for TimeSort {
     }
 }
 
+/// Where a plan can run in parallel partitions: the index of a `stats` that follows only
+/// streaming commands and whose aggregations merge regardless of event order. Each partition
+/// runs the commands before it and keeps partial aggregates, which are then merged.
+pub fn parallel_split(plan: &LogicalPlan) -> Option<usize> {
+    if plan.source != Source::Events || time_sort_position(plan).is_some() {
+        return None;
+    }
+    for (i, n) in plan.nodes.iter().enumerate() {
+        match &n.op {
+            Op::Stats(s) if s.mode == StatsMode::Stats => {
+                let order_free = s.aggs.iter().all(|a| !matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List));
+                return order_free.then_some(i);
+            }
+            op if op.is_streaming() => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
 impl<'p> Execution<'p> {
     pub fn new(planner: &'p Planner, plan: &'p LogicalPlan, opts: &ExecOptions) -> Result<Self, ExecError> {
-        let mut ops: Vec<Box<dyn Operator>> = plan.nodes.iter().map(ops::build).collect();
-        if let Some(pos) = time_sort_position(plan) {
-            ops.insert(pos, Box::new(TimeSort { batches: Vec::new() }));
+        Self::build(planner, plan, 0..plan.nodes.len(), true, opts)
+    }
+
+    /// The commands before `upto` only (a parallel partition's share of the plan).
+    pub fn new_prefix(planner: &'p Planner, plan: &'p LogicalPlan, upto: usize, opts: &ExecOptions) -> Result<Self, ExecError> {
+        Self::build(planner, plan, 0..upto.min(plan.nodes.len()), false, opts)
+    }
+
+    /// The commands from `from` on, fed with [`Execution::push`] (after merged partials).
+    pub fn new_suffix(planner: &'p Planner, plan: &'p LogicalPlan, from: usize, opts: &ExecOptions) -> Result<Self, ExecError> {
+        Self::build(planner, plan, from.min(plan.nodes.len())..plan.nodes.len(), false, opts)
+    }
+
+    /// Take the result batches produced so far (streaming prefixes produce as they go).
+    pub fn take_output(&mut self) -> Vec<RecordBatch> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// The evaluation context (for partial aggregation by the caller).
+    pub fn context(&self) -> &EvalContext {
+        &self.cx
+    }
+
+    fn build(planner: &'p Planner, plan: &'p LogicalPlan, nodes: std::ops::Range<usize>, time_sort: bool, opts: &ExecOptions) -> Result<Self, ExecError> {
+        let mut ops: Vec<Box<dyn Operator>> = plan.nodes[nodes].iter().map(ops::build).collect();
+        if time_sort {
+            if let Some(pos) = time_sort_position(plan) {
+                ops.insert(pos, Box::new(TimeSort { batches: Vec::new() }));
+            }
         }
         let resolve = |s: &Option<String>, name: &str| -> Result<Option<f64>, ExecError> {
             match s {

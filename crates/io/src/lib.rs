@@ -20,7 +20,7 @@ mod reader;
 mod time;
 
 pub use flatten::{flatten, Projection};
-pub use reader::{scan, EventBatch, IoError, IoWarning, ScanOptions, ScanStats, Scanner};
+pub use reader::{list_files, plan_units, scan, scan_units, EventBatch, IoError, IoWarning, ScanOptions, ScanStats, Scanner, WorkUnit};
 pub use time::parse_time;
 
 /// The sourcetype of a record, by its content: CloudTrail records have `eventVersion`,

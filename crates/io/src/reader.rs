@@ -85,6 +85,20 @@ impl ScanStats {
         }
     }
 
+    /// Add another scanner's statistics (parallel scans).
+    pub fn merge(&mut self, other: ScanStats) {
+        self.files_read += other.files_read;
+        self.events_read += other.events_read;
+        self.bytes_read += other.bytes_read;
+        self.prefiltered += other.prefiltered;
+        self.events_without_time += other.events_without_time;
+        for (k, v) in other.skipped {
+            *self.skipped.entry(k).or_insert(0) += v;
+        }
+        let room = MAX_WARNINGS.saturating_sub(self.warnings.len());
+        self.warnings.extend(other.warnings.into_iter().take(room));
+    }
+
     /// One line for stderr: files, events, and what was skipped by reason.
     pub fn summary_line(&self) -> String {
         let mut s = format!("read {} file(s), {} event(s), {} byte(s)", self.files_read, self.events_read, self.bytes_read);
@@ -125,20 +139,27 @@ impl fmt::Display for IoError {
 
 impl std::error::Error for IoError {}
 
-/// List the files under the given paths (folders recursively, sorted) and start scanning.
-pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
+/// A piece of input one scanner reads: a whole file, or a byte range of a plain NDJSON file
+/// (lines whose first byte lies in `start..end`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkUnit {
+    pub path: PathBuf,
+    pub range: Option<(u64, u64)>,
+}
+
+/// List the files under the given paths: folders recursively, sorted by name. Unreadable
+/// entries inside folders are reported in the returned stats; a missing path is an error.
+pub fn list_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, ScanStats), IoError> {
     let mut files = Vec::new();
     let mut stats = ScanStats::default();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| IoError::Path { path: p.clone(), message: e.to_string() })?;
         if meta.is_dir() {
-            let mut found: Vec<PathBuf> = Vec::new();
             for entry in walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name() {
                 match entry {
                     Ok(e) if e.file_type().is_file() => {
-                        let name = e.file_name().to_string_lossy();
-                        if !name.starts_with('.') {
-                            found.push(e.into_path());
+                        if !e.file_name().to_string_lossy().starts_with('.') {
+                            files.push(e.into_path());
                         }
                     }
                     Ok(_) => {}
@@ -148,17 +169,75 @@ pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
                     ),
                 }
             }
-            files.extend(found);
         } else {
             files.push(p.clone());
         }
     }
-    Ok(Scanner { files, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, stats, failed: false })
+    Ok((files, stats))
+}
+
+/// Split the input into work units for parallel scanning: every file is a unit, and plain
+/// (uncompressed) NDJSON files larger than `chunk` bytes are cut into byte ranges of about
+/// `chunk` bytes (a range's reader starts at the first line that begins inside it).
+pub fn plan_units(files: &[PathBuf], chunk: u64) -> Vec<WorkUnit> {
+    let mut units = Vec::new();
+    for f in files {
+        let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        if size > chunk && chunk > 0 && is_plain_ndjson(f) {
+            let mut start = 0;
+            while start < size {
+                let end = (start + chunk).min(size);
+                units.push(WorkUnit { path: f.clone(), range: Some((start, end)) });
+                start = end;
+            }
+        } else {
+            units.push(WorkUnit { path: f.clone(), range: None });
+        }
+    }
+    units
+}
+
+/// Uncompressed, and the first non-empty line is a whole JSON object.
+fn is_plain_ndjson(path: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    let mut r = BufReader::new(f);
+    let Ok(head) = r.fill_buf() else { return false };
+    if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(b"PAR1") {
+        return false;
+    }
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {
+                let t = trim_ascii(&line);
+                if t.is_empty() {
+                    continue;
+                }
+                return t.starts_with(b"{") && serde_json::from_slice::<Value>(t).is_ok();
+            }
+        }
+    }
+}
+
+/// Scan files and folders, in order.
+pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
+    let (files, stats) = list_files(paths)?;
+    let units = files.into_iter().map(|path| WorkUnit { path, range: None }).collect();
+    let mut s = scan_units(units, opts);
+    s.stats = stats;
+    Ok(s)
+}
+
+/// Scan the given work units, in order.
+pub fn scan_units(units: Vec<WorkUnit>, opts: ScanOptions) -> Scanner {
+    Scanner { files: units, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, stats: ScanStats::default(), failed: false }
 }
 
 /// Streams event batches from the files, one file open at a time.
 pub struct Scanner {
-    files: Vec<PathBuf>,
+    files: Vec<WorkUnit>,
     next_file: usize,
     current: Option<FileRecords>,
     rows: Rows,
@@ -172,7 +251,7 @@ impl Scanner {
     pub fn stats(&self) -> &ScanStats {
         &self.stats
     }
-    pub fn files(&self) -> &[PathBuf] {
+    pub fn units(&self) -> &[WorkUnit] {
         &self.files
     }
 }
@@ -189,7 +268,7 @@ struct Rows {
 
 enum FileRecords {
     Lines { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str> },
-    Docs { records: std::vec::IntoIter<Value>, path: PathBuf, mtime: f64, source: Arc<str> },
+    Docs { records: std::vec::IntoIter<String>, path: PathBuf, mtime: f64, source: Arc<str> },
 }
 
 fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
@@ -200,6 +279,62 @@ fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
         Ok(Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(r))))
     } else {
         Ok(Box::new(r))
+    }
+}
+
+/// A reader over the lines of a plain file whose first byte lies in `start..end`.
+fn open_range(path: &Path, start: u64, end: u64) -> std::io::Result<Box<dyn BufRead>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let mut pos = start;
+    if start > 0 {
+        f.seek(SeekFrom::Start(start - 1))?;
+        let mut r = BufReader::with_capacity(1 << 20, f);
+        let mut skipped = Vec::new();
+        let n = r.read_until(b'\n', &mut skipped)? as u64;
+        pos = start - 1 + n;
+        return Ok(Box::new(RangeReader { inner: r, pos, end }));
+    }
+    Ok(Box::new(RangeReader { inner: BufReader::with_capacity(1 << 20, f), pos, end }))
+}
+
+/// Yields whole lines while the next line starts before `end`.
+struct RangeReader {
+    inner: BufReader<std::fs::File>,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for RangeReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for RangeReader {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos >= self.end {
+            // past the range: only finish the line we are in (a line that started inside the range)
+            let buf = self.inner.fill_buf()?;
+            return Ok(&buf[..0]);
+        }
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.pos += amt as u64;
+    }
+    fn read_until(&mut self, byte: u8, out: &mut Vec<u8>) -> std::io::Result<usize> {
+        if self.pos >= self.end {
+            return Ok(0);
+        }
+        let n = self.inner.read_until(byte, out)?;
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
@@ -223,8 +358,23 @@ fn contains_ci(hay: &[u8], needle_lower: &[u8]) -> bool {
 impl Scanner {
     fn open_next(&mut self) -> Result<bool, IoError> {
         while self.next_file < self.files.len() {
-            let path = self.files[self.next_file].clone();
+            let unit = self.files[self.next_file].clone();
+            let path = unit.path.clone();
             self.next_file += 1;
+            if let Some((start, end)) = unit.range {
+                match open_range(&path, start, end) {
+                    Ok(reader) => {
+                        self.stats.files_read += usize::from(start == 0);
+                        let source: Arc<str> = Arc::from(path.display().to_string());
+                        self.current = Some(FileRecords::Lines { reader, line: 0, path, mtime: 0.0, source });
+                        return Ok(true);
+                    }
+                    Err(e) => {
+                        self.skip("unreadable file", &path, None, e.to_string())?;
+                        continue;
+                    }
+                }
+            }
             let mtime = std::fs::metadata(&path)
                 .and_then(|m| m.modified())
                 .ok()
@@ -285,9 +435,13 @@ impl Scanner {
                     }
                 }
                 self.stats.bytes_read += all.len() as u64;
-                match serde_json::from_slice::<Value>(&all) {
-                    Ok(v) => {
-                        let records = self.records_of(v, &path)?;
+                if !self.prefilter_ok(&all) {
+                    // no record of this document can match: skip it without parsing
+                    self.stats.prefiltered += 1;
+                    continue;
+                }
+                match self.split_document(&all, &path) {
+                    Ok(records) => {
                         self.current = Some(FileRecords::Docs { records: records.into_iter(), path, mtime, source });
                     }
                     Err(e) => {
@@ -303,22 +457,39 @@ impl Scanner {
         Ok(false)
     }
 
-    /// The records of one JSON document: `{"Records": [...]}`, an array, or one object.
-    fn records_of(&mut self, v: Value, path: &Path) -> Result<Vec<Value>, IoError> {
-        match v {
-            Value::Object(mut m) => {
-                if let Some(Value::Array(recs)) = m.remove("Records") {
-                    return Ok(recs);
-                }
-                if m.contains_key("digestStartTime") && m.contains_key("digestEndTime") {
-                    self.skip("CloudTrail digest file", path, None, "CloudTrail digest file (no events): skipped".into())?;
-                    return Ok(Vec::new());
-                }
-                Ok(vec![Value::Object(m)])
+    /// Does the text contain every prefilter term (ASCII case-insensitively)?
+    fn prefilter_ok(&self, text: &[u8]) -> bool {
+        self.opts.raw_prefilter.iter().all(|t| contains_ci(text, t.to_ascii_lowercase().as_bytes()))
+    }
+
+    /// The raw text of each record of one JSON document: `{"Records": [...]}` (CloudTrail's S3
+    /// delivery), an array of records, or one object. Records are not parsed here, so the
+    /// prefilter can rule them out first.
+    fn split_document(&mut self, doc: &[u8], path: &Path) -> Result<Vec<String>, serde_json::Error> {
+        use serde_json::value::RawValue;
+        #[derive(serde::Deserialize)]
+        struct RecordsDoc<'a> {
+            #[serde(rename = "Records", borrow)]
+            records: Vec<&'a RawValue>,
+        }
+        if let Ok(d) = serde_json::from_slice::<RecordsDoc>(doc) {
+            return Ok(d.records.into_iter().map(|r| r.get().to_string()).collect());
+        }
+        if let Ok(items) = serde_json::from_slice::<Vec<&RawValue>>(doc) {
+            return Ok(items.into_iter().map(|r| r.get().to_string()).collect());
+        }
+        let v: Value = serde_json::from_slice(doc)?;
+        match &v {
+            Value::Object(m) if m.contains_key("digestStartTime") && m.contains_key("digestEndTime") => {
+                // ignore the strict-mode error here: a digest file is expected, not bad input
+                let w = IoWarning { file: path.to_path_buf(), line: None, byte_offset: None, message: "CloudTrail digest file (no events): skipped".into() };
+                self.stats.warn("CloudTrail digest file", w);
+                Ok(Vec::new())
             }
-            Value::Array(items) => Ok(items),
+            Value::Object(_) => Ok(vec![String::from_utf8_lossy(doc).trim().to_string()]),
             _ => {
-                self.skip("not a JSON object", path, None, "the document is not a JSON object or array".into())?;
+                let w = IoWarning { file: path.to_path_buf(), line: None, byte_offset: None, message: "the document is not a JSON object or array".into() };
+                self.stats.warn("not a JSON object", w);
                 Ok(Vec::new())
             }
         }
@@ -332,6 +503,18 @@ impl Scanner {
         }
         self.stats.warn(reason, w);
         Ok(())
+    }
+
+    /// Prefilter, parse and add one record given as JSON text.
+    fn add_raw(&mut self, raw: String, path: &Path, line: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
+        if !self.prefilter_ok(raw.as_bytes()) {
+            self.stats.prefiltered += 1;
+            return Ok(());
+        }
+        match serde_json::from_str::<Value>(&raw) {
+            Ok(v) => self.add_record(v, Some(raw), path, line, mtime, source),
+            Err(e) => self.skip("malformed JSON", path, line, format!("malformed JSON: {e}")),
+        }
     }
 
     /// Add one parsed record (or several, for a `Records` object on an NDJSON line).
@@ -490,14 +673,24 @@ impl Scanner {
                                 self.stats.prefiltered += 1;
                                 continue;
                             }
-                            match serde_json::from_slice::<Value>(text) {
-                                Ok(v) => {
-                                    let raw = String::from_utf8_lossy(text).into_owned();
-                                    self.add_record(v, Some(raw), &path, Some(line), mtime, &source)?;
+                            if text.starts_with(b"{\"Records\"") {
+                                // a whole S3-delivered CloudTrail document on one line
+                                match self.split_document(text, &path) {
+                                    Ok(recs) => {
+                                        for raw in recs {
+                                            self.add_raw(raw, &path, Some(line), mtime, &source)?;
+                                        }
+                                    }
+                                    Err(e) => self.skip("malformed JSON", &path, Some(line), format!("malformed JSON: {e}"))?,
                                 }
-                                Err(e) => {
-                                    let reason = if std::str::from_utf8(text).is_err() { "invalid UTF-8" } else { "malformed JSON" };
-                                    self.skip(reason, &path, Some(line), format!("{reason}: {e}"))?;
+                                continue;
+                            }
+                            match std::str::from_utf8(text) {
+                                Ok(t) => self.add_raw(t.to_string(), &path, Some(line), mtime, &source)?,
+                                Err(_) => {
+                                    let t = String::from_utf8_lossy(text).into_owned();
+                                    self.stats.warn("invalid UTF-8 (replaced)", IoWarning { file: path.clone(), line: Some(line), byte_offset: None, message: "invalid UTF-8 replaced with U+FFFD".into() });
+                                    self.add_raw(t, &path, Some(line), mtime, &source)?;
                                 }
                             }
                         }
@@ -511,17 +704,11 @@ impl Scanner {
                 Ok(true)
             }
             FileRecords::Docs { mut records, path, mtime, source } => {
-                let prefilter: Vec<Vec<u8>> = self.opts.raw_prefilter.iter().map(|t| t.to_ascii_lowercase().into_bytes()).collect();
                 for _ in 0..self.opts.batch_size.max(1) {
-                    let Some(r) = records.next() else {
+                    let Some(raw) = records.next() else {
                         return Ok(true);
                     };
-                    let raw = r.to_string();
-                    if !prefilter.iter().all(|t| contains_ci(raw.as_bytes(), t)) {
-                        self.stats.prefiltered += 1;
-                        continue;
-                    }
-                    self.add_record(r, Some(raw), &path, None, mtime, &source)?;
+                    self.add_raw(raw, &path, None, mtime, &source)?;
                 }
                 self.current = Some(FileRecords::Docs { records, path, mtime, source });
                 Ok(true)
