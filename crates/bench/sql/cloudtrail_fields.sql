@@ -15,8 +15,8 @@ CREATE OR REPLACE MACRO sv(j, p) AS
 -- mv(j, path_with_[*]): the multivalue field `a{}.b` (scalar leaves only), NULL when empty.
 CREATE OR REPLACE MACRO mv(j, p) AS
     nullif(list_transform(
-        list_filter(json_extract(j, p), x -> json_type(x) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE', 'BOOLEAN')),
-        x -> json_extract_string(x, '$')), []::VARCHAR[]);
+        list_filter(json_extract(j, p), lambda x: json_type(x) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE', 'BOOLEAN')),
+        lambda x: json_extract_string(x, '$')), []::VARCHAR[]);
 -- Splunk eval's coalesce over a multivalue and a single value, as a multivalue.
 CREATE OR REPLACE MACRO mv_or(l, s) AS coalesce(l, CASE WHEN s IS NOT NULL THEN [s] END);
 

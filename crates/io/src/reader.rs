@@ -215,7 +215,7 @@ fn is_plain_ndjson(path: &Path) -> bool {
                 if t.is_empty() {
                     continue;
                 }
-                return t.starts_with(b"{") && serde_json::from_slice::<Value>(t).is_ok();
+                return t.starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
             }
         }
     }
@@ -232,7 +232,16 @@ pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
 
 /// Scan the given work units, in order.
 pub fn scan_units(units: Vec<WorkUnit>, opts: ScanOptions) -> Scanner {
-    Scanner { files: units, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, stats: ScanStats::default(), failed: false }
+    let prefilter = if opts.raw_prefilter.is_empty() {
+        None
+    } else {
+        opts.raw_prefilter
+            .iter()
+            .map(|t| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build([t.as_bytes()]))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+    };
+    Scanner { files: units, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, stats: ScanStats::default(), failed: false, prefilter }
 }
 
 /// Streams event batches from the files, one file open at a time.
@@ -245,6 +254,8 @@ pub struct Scanner {
     opts: ScanOptions,
     stats: ScanStats,
     failed: bool,
+    /// One case-insensitive matcher per required term.
+    prefilter: Option<Vec<aho_corasick::AhoCorasick>>,
 }
 
 impl Scanner {
@@ -338,22 +349,6 @@ impl BufRead for RangeReader {
     }
 }
 
-fn contains_ci(hay: &[u8], needle_lower: &[u8]) -> bool {
-    if needle_lower.is_empty() {
-        return true;
-    }
-    let first = needle_lower[0];
-    let n = needle_lower.len();
-    if hay.len() < n {
-        return false;
-    }
-    for i in 0..=hay.len() - n {
-        if hay[i].to_ascii_lowercase() == first && hay[i..i + n].iter().zip(needle_lower).all(|(a, b)| a.to_ascii_lowercase() == *b) {
-            return true;
-        }
-    }
-    false
-}
 
 impl Scanner {
     fn open_next(&mut self) -> Result<bool, IoError> {
@@ -404,8 +399,11 @@ impl Scanner {
                     Ok(0) => break,
                     Ok(_) => {
                         consumed.extend_from_slice(&buf);
-                        first = String::from_utf8_lossy(&buf).to_string();
-                        if !first.trim().is_empty() {
+                        if !trim_ascii(&buf).is_empty() {
+                            first = match std::str::from_utf8(&buf) {
+                                Ok(t) => t.to_string(),
+                                Err(_) => String::from_utf8_lossy(&buf).into_owned(),
+                            };
                             break;
                         }
                     }
@@ -420,7 +418,7 @@ impl Scanner {
             }
             let first_is_value = {
                 let t = first.trim();
-                t.starts_with('{') && serde_json::from_str::<Value>(t).is_ok()
+                t.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
             };
             let rest: Box<dyn BufRead> = Box::new(std::io::Cursor::new(consumed).chain(reader));
             if first_is_value {
@@ -459,7 +457,10 @@ impl Scanner {
 
     /// Does the text contain every prefilter term (ASCII case-insensitively)?
     fn prefilter_ok(&self, text: &[u8]) -> bool {
-        self.opts.raw_prefilter.iter().all(|t| contains_ci(text, t.to_ascii_lowercase().as_bytes()))
+        match &self.prefilter {
+            None => true,
+            Some(p) => p.iter().all(|f| f.is_match(text)),
+        }
     }
 
     /// The raw text of each record of one JSON document: `{"Records": [...]}` (CloudTrail's S3
@@ -653,7 +654,6 @@ impl Scanner {
         };
         match cur {
             FileRecords::Lines { mut reader, mut line, path, mtime, source } => {
-                let prefilter: Vec<Vec<u8>> = self.opts.raw_prefilter.iter().map(|t| t.to_ascii_lowercase().into_bytes()).collect();
                 let mut buf = Vec::new();
                 // read up to one batch worth of lines, then yield control
                 for _ in 0..self.opts.batch_size.max(1) {
@@ -669,7 +669,7 @@ impl Scanner {
                             if text.is_empty() {
                                 continue;
                             }
-                            if !prefilter.iter().all(|t| contains_ci(text, t)) {
+                            if !self.prefilter_ok(text) {
                                 self.stats.prefiltered += 1;
                                 continue;
                             }
@@ -688,9 +688,19 @@ impl Scanner {
                             match std::str::from_utf8(text) {
                                 Ok(t) => self.add_raw(t.to_string(), &path, Some(line), mtime, &source)?,
                                 Err(_) => {
+                                    // keep the record when it is still JSON with the bad bytes replaced (U+FFFD)
                                     let t = String::from_utf8_lossy(text).into_owned();
-                                    self.stats.warn("invalid UTF-8 (replaced)", IoWarning { file: path.clone(), line: Some(line), byte_offset: None, message: "invalid UTF-8 replaced with U+FFFD".into() });
-                                    self.add_raw(t, &path, Some(line), mtime, &source)?;
+                                    match serde_json::from_str::<Value>(&t) {
+                                        Ok(v) => {
+                                            if self.stats.warnings.len() < MAX_WARNINGS {
+                                                self.stats.warnings.push(IoWarning { file: path.clone(), line: Some(line), byte_offset: None, message: "invalid UTF-8 replaced with U+FFFD (event kept)".into() });
+                                            }
+                                            if self.prefilter_ok(t.as_bytes()) {
+                                                self.add_record(v, Some(t), &path, Some(line), mtime, &source)?;
+                                            }
+                                        }
+                                        Err(e) => self.skip("invalid UTF-8", &path, Some(line), format!("invalid UTF-8 and not JSON: {e}"))?,
+                                    }
                                 }
                             }
                         }

@@ -1,0 +1,166 @@
+//! Input shapes, byte-range splitting, prefiltering and bad input.
+
+use spelunk_io::{plan_units, scan, scan_units, Projection, ScanOptions};
+use arrow::array::Array;
+use std::io::Write;
+use std::path::PathBuf;
+
+fn ids(batches: Vec<spelunk_io::EventBatch>) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in batches {
+        let col = b.batch.column_by_name("id").expect("id column");
+        let col = col.as_any().downcast_ref::<arrow::array::StringArray>().expect("utf8");
+        for i in 0..col.len() {
+            out.push(col.value(i).to_string());
+        }
+    }
+    out
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+#[test]
+fn byte_ranges_cover_every_line_exactly_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::new();
+    for i in 0..1000 {
+        text.push_str(&format!("{{\"id\":\"{i}\",\"pad\":\"{}\"}}\n", "x".repeat(i % 37)));
+    }
+    let p = write(&dir, "big.ndjson", text.as_bytes());
+    for chunk in [1u64, 7, 64, 1000, 5000, 1 << 20] {
+        let units = plan_units(&[p.clone()], chunk);
+        let mut all = Vec::new();
+        for u in units {
+            let s = scan_units(vec![u], ScanOptions::default());
+            all.extend(ids(s.map(|b| b.expect("batch")).collect()));
+        }
+        all.sort_by_key(|x| x.parse::<u32>().unwrap_or(0));
+        let want: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+        assert_eq!(all, want, "chunk {chunk}");
+    }
+}
+
+#[test]
+fn every_shape_gives_the_same_events() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let recs = [r#"{"id":"1","eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventTime":"2024-01-15T10:45:23Z"}"#, r#"{"id":"2","eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventTime":"2024-01-15T10:45:24Z"}"#];
+    let records_doc = format!("{{\"Records\":[{},{}]}}", recs[0], recs[1]);
+    let array_doc = format!("[\n  {},\n  {}\n]\n", recs[0], recs[1]);
+    let ndjson = format!("{}\n{}\n", recs[0], recs[1]);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("records.json", records_doc.clone().into_bytes()),
+        ("records.json.gz", gz(records_doc.as_bytes())),
+        ("records_pretty.json", records_doc.replace(",{", ",\n{").into_bytes()),
+        ("array.json", array_doc.into_bytes()),
+        ("lines.ndjson", ndjson.clone().into_bytes()),
+        ("lines.log.gz", gz(ndjson.as_bytes())),
+        ("renamed.txt", gz(ndjson.as_bytes())),
+    ];
+    for (name, bytes) in cases {
+        let p = write(&dir, name, &bytes);
+        let s = scan(&[p], ScanOptions::default()).expect("scan");
+        let batches: Vec<_> = s.map(|b| b.expect("batch")).collect();
+        assert!(batches.iter().all(|b| b.sourcetype == "aws:cloudtrail"), "{name}");
+        assert_eq!(ids(batches), ["1", "2"], "{name}");
+    }
+    // one pretty-printed object
+    let p = write(&dir, "one.json", format!("{{\n  \"id\": \"9\",\n  \"class_uid\": 6003,\n  \"metadata\": {{}},\n  \"time\": 1705315523000\n}}\n").as_bytes());
+    let batches: Vec<_> = scan(&[p], ScanOptions::default()).expect("scan").map(|b| b.expect("batch")).collect();
+    assert_eq!(batches[0].sourcetype, "aws:asl");
+    assert_eq!(ids(batches), ["9"]);
+}
+
+#[test]
+fn bad_lines_are_reported_with_line_numbers_and_skipped() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(&dir, "bad.ndjson", b"{\"id\":\"1\"}\n{\"id\": oops}\n\xff\xfe{\"id\":\"3\"}\n{\"id\":\"4\"}\n");
+    let mut s = scan(&[p.clone()], ScanOptions::default()).expect("scan");
+    let batches: Vec<_> = s.by_ref().map(|b| b.expect("batch")).collect();
+    assert_eq!(ids(batches), ["1", "4"]);
+    let st = s.stats();
+    assert_eq!(st.skipped.values().sum::<u64>(), 2, "{:?}", st.skipped);
+    assert_eq!(st.warnings[0].line, Some(2));
+    assert!(st.warnings[0].to_string().contains("bad.ndjson:2"));
+    // strict mode fails on the first one
+    let opts = ScanOptions { strict: true, ..ScanOptions::default() };
+    let mut s = scan(&[p], opts).expect("scan");
+    assert!(s.any(|b| b.is_err()));
+}
+
+#[test]
+fn truncated_gzip_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!("{{\"id\":\"{i}\"}}\n"));
+    }
+    let mut z = gz(text.as_bytes());
+    z.truncate(z.len() / 2);
+    let p = write(&dir, "cut.ndjson.gz", &z);
+    let mut s = scan(&[p], ScanOptions::default()).expect("scan");
+    let n: usize = s.by_ref().map(|b| b.expect("batch").batch.num_rows()).sum();
+    assert!(n > 0 && n < 2000);
+    assert!(s.stats().skipped.contains_key("unreadable file"), "{:?}", s.stats().skipped);
+}
+
+#[test]
+fn prefilter_skips_records_before_parsing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(&dir, "x.ndjson", b"{\"id\":\"1\",\"e\":\"AccessDenied\"}\n{\"id\":\"2\",\"e\":\"ok\"}\n{\"id\":\"3\",\"e\":\"accessdenied\"}\n");
+    let opts = ScanOptions { raw_prefilter: vec!["AccessDenied".into()], projection: Projection::Fields(["id".to_string()].into()), ..ScanOptions::default() };
+    let mut s = scan(&[p], opts).expect("scan");
+    let got = ids(s.by_ref().map(|b| b.expect("batch")).collect());
+    assert_eq!(got, ["1", "3"]);
+    assert_eq!(s.stats().prefiltered, 1);
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEED: &str = r#"{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","userName":"a"},"eventTime":"2024-01-15T10:45:23Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","errorCode":"AccessDenied","resources":[{"ARN":"x"},{"ARN":"y"}]}]}"#;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+        /// Random bytes, plain or gzipped, never panic the reader; every event read is counted.
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048), zip in any::<bool>()) {
+            let dir = tempfile::tempdir().expect("tmp");
+            let data = if zip { gz(&bytes) } else { bytes };
+            let p = write(&dir, "r.json", &data);
+            let mut s = scan(&[p], ScanOptions::default()).expect("scan");
+            let n: u64 = s.by_ref().map(|b| b.map(|b| b.batch.num_rows() as u64).unwrap_or(0)).sum();
+            prop_assert_eq!(n, s.stats().events_read);
+        }
+
+        /// A real record with bytes flipped, cut or repeated never panics the reader.
+        #[test]
+        fn mutated_records_never_panic(pos in 0usize..SEED.len(), byte in any::<u8>(), cut in 0usize..SEED.len(), lines in 1usize..4) {
+            let dir = tempfile::tempdir().expect("tmp");
+            let mut b = SEED.as_bytes().to_vec();
+            b[pos] = byte;
+            b.truncate(cut.max(pos + 1));
+            let mut data = Vec::new();
+            for _ in 0..lines {
+                data.extend_from_slice(&b);
+                data.push(b'\n');
+            }
+            let p = write(&dir, "m.ndjson", &data);
+            let mut s = scan(&[p], ScanOptions::default()).expect("scan");
+            for b in s.by_ref() {
+                prop_assert!(b.is_ok());
+            }
+        }
+    }
+}
