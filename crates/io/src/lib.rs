@@ -16,6 +16,7 @@
 //! another (CloudTrail's `requestParameters`) cannot break a batch.
 
 mod flatten;
+mod parquet;
 mod reader;
 mod time;
 

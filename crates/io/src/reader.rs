@@ -280,6 +280,7 @@ struct Rows {
 enum FileRecords {
     Lines { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str> },
     Docs { records: std::vec::IntoIter<String>, path: PathBuf, mtime: f64, source: Arc<str> },
+    Parquet { rows: crate::parquet::ParquetRows, path: PathBuf, mtime: f64, source: Arc<str> },
 }
 
 fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
@@ -384,9 +385,19 @@ impl Scanner {
                     continue;
                 }
             };
-            if path.extension().is_some_and(|e| e == "parquet") || reader.fill_buf().map(|b| b.starts_with(b"PAR1")).unwrap_or(false) {
-                self.skip("unsupported format", &path, None, "Parquet is not read yet".into())?;
-                continue;
+            if reader.fill_buf().map(|b| b.starts_with(b"PAR1")).unwrap_or(false) {
+                match crate::parquet::ParquetRows::open(&path, self.opts.batch_size) {
+                    Ok(rows) => {
+                        self.stats.files_read += 1;
+                        self.stats.bytes_read += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                        self.current = Some(FileRecords::Parquet { rows, path, mtime, source });
+                        return Ok(true);
+                    }
+                    Err(e) => {
+                        self.skip("invalid Parquet", &path, None, e)?;
+                        continue;
+                    }
+                }
             }
             self.stats.files_read += 1;
             // Shape: NDJSON when the first non-empty line is a whole JSON value; else one document.
@@ -712,6 +723,27 @@ impl Scanner {
                 }
                 self.current = Some(FileRecords::Lines { reader, line, path, mtime, source });
                 Ok(true)
+            }
+            FileRecords::Parquet { mut rows, path, mtime, source } => {
+                match rows.next_rows() {
+                    None => Ok(true),
+                    Some(Err(e)) => {
+                        self.skip("invalid Parquet", &path, None, e)?;
+                        Ok(true)
+                    }
+                    Some(Ok(values)) => {
+                        for v in values {
+                            let raw = v.to_string();
+                            if !self.prefilter_ok(raw.as_bytes()) {
+                                self.stats.prefiltered += 1;
+                                continue;
+                            }
+                            self.add_record(v, Some(raw), &path, None, mtime, &source)?;
+                        }
+                        self.current = Some(FileRecords::Parquet { rows, path, mtime, source });
+                        Ok(true)
+                    }
+                }
             }
             FileRecords::Docs { mut records, path, mtime, source } => {
                 for _ in 0..self.opts.batch_size.max(1) {
