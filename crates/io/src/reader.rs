@@ -281,14 +281,21 @@ enum FileRecords {
     Lines { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str> },
     Docs { records: std::vec::IntoIter<String>, path: PathBuf, mtime: f64, source: Arc<str> },
     Parquet { rows: crate::parquet::ParquetRows, path: PathBuf, mtime: f64, source: Arc<str> },
+    /// CSV (or TSV) with a header row: one event per row, fields named by the header.
+    Csv { reader: csv::Reader<Box<dyn BufRead>>, headers: Vec<String>, delimiter: u8, path: PathBuf, mtime: f64, source: Arc<str> },
+    /// Plain text: one event per line, with `_raw` only.
+    Text { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str> },
 }
 
 fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
     let f = std::fs::File::open(path)?;
     let mut r = BufReader::with_capacity(1 << 20, f);
     let magic = r.fill_buf()?.get(..2).map(|m| m.to_vec()).unwrap_or_default();
+    let magic4 = r.fill_buf()?.get(..4).map(|m| m.to_vec()).unwrap_or_default();
     if magic == [0x1f, 0x8b] {
         Ok(Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(r))))
+    } else if magic4 == [0x28, 0xb5, 0x2f, 0xfd] {
+        Ok(Box::new(BufReader::with_capacity(1 << 20, zstd::stream::read::Decoder::with_buffer(r)?)))
     } else {
         Ok(Box::new(r))
     }
@@ -432,6 +439,32 @@ impl Scanner {
                 t.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
             };
             let rest: Box<dyn BufRead> = Box::new(std::io::Cursor::new(consumed).chain(reader));
+            let starts_json = first.trim_start().starts_with(['{', '[']);
+            if !starts_json {
+                let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+                let ext = if ext == "gz" || ext == "zst" {
+                    path.file_stem().and_then(|s| Path::new(s).extension()).and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default()
+                } else {
+                    ext
+                };
+                if ext == "csv" || ext == "tsv" {
+                    let delimiter = if ext == "tsv" { b'\t' } else { b',' };
+                    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(rest);
+                    match reader.headers() {
+                        Ok(h) => {
+                            let headers = h.iter().map(|x| x.trim().to_string()).collect();
+                            self.current = Some(FileRecords::Csv { reader, headers, delimiter, path, mtime, source });
+                        }
+                        Err(e) => {
+                            self.skip("malformed CSV", &path, Some(1), format!("malformed CSV header: {e}"))?;
+                            continue;
+                        }
+                    }
+                } else {
+                    self.current = Some(FileRecords::Text { reader: rest, line: 0, path, mtime, source });
+                }
+                return Ok(true);
+            }
             if first_is_value {
                 self.current = Some(FileRecords::Lines { reader: Box::new(BufReader::new(rest)), line: 0, path, mtime, source });
             } else {
@@ -517,6 +550,14 @@ impl Scanner {
         Ok(())
     }
 
+    /// Add a CSV row or text line: its fields (if any), its raw text, and a default sourcetype.
+    #[allow(clippy::too_many_arguments)]
+    fn add_shaped(&mut self, v: Value, raw: String, sourcetype: &str, path: &Path, line: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
+        let _ = (path, line);
+        let st = self.opts.sourcetype.clone().unwrap_or_else(|| sourcetype.to_string());
+        self.push_row(v, raw, st, mtime, source)
+    }
+
     /// Prefilter, parse and add one record given as JSON text.
     fn add_raw(&mut self, raw: String, path: &Path, line: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
         if !self.prefilter_ok(raw.as_bytes()) {
@@ -553,10 +594,18 @@ impl Scanner {
             Some(s) => s.clone(),
             None => crate::detect_sourcetype(&v).to_string(),
         };
+        let raw = match raw {
+            Some(r) => r,
+            None => v.to_string(),
+        };
+        self.push_row(v, raw, st, mtime, source)
+    }
+
+    /// Add one event of a known sourcetype to the batch being built.
+    fn push_row(&mut self, v: Value, raw: String, st: String, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
         if !self.rows.fields.is_empty() && st != self.rows.sourcetype {
             self.flush()?;
         }
-        self.rows.sourcetype = st.clone();
         let t = match event_time(&v, &st) {
             Some(t) => t,
             None => {
@@ -564,13 +613,13 @@ impl Scanner {
                 mtime
             }
         };
+        self.rows.sourcetype = st;
         let want_raw = match &self.opts.projection {
             Projection::All => true,
             Projection::Fields(f) => f.contains("_raw"),
         };
-        let raw = if want_raw { raw.unwrap_or_else(|| v.to_string()) } else { String::new() };
         self.rows.fields.push(flatten(&v, &self.opts.projection));
-        self.rows.raw.push(raw);
+        self.rows.raw.push(if want_raw { raw } else { String::new() });
         self.rows.time.push(t);
         self.rows.source.push(source.clone());
         self.stats.events_read += 1;
@@ -744,6 +793,67 @@ impl Scanner {
                         Ok(true)
                     }
                 }
+            }
+            FileRecords::Csv { mut reader, headers, delimiter, path, mtime, source } => {
+                let mut rec = csv::StringRecord::new();
+                for _ in 0..self.opts.batch_size.max(1) {
+                    match reader.read_record(&mut rec) {
+                        Ok(false) => return Ok(true),
+                        Ok(true) => {
+                            let line = rec.position().map(|p| p.line());
+                            self.stats.bytes_read += rec.as_slice().len() as u64 + rec.len() as u64;
+                            let raw = rec.iter().collect::<Vec<_>>().join(&(delimiter as char).to_string());
+                            if !self.prefilter_ok(raw.as_bytes()) {
+                                self.stats.prefiltered += 1;
+                                continue;
+                            }
+                            let mut m = serde_json::Map::new();
+                            for (h, v) in headers.iter().zip(rec.iter()) {
+                                if !v.is_empty() {
+                                    m.insert(h.clone(), Value::String(v.to_string()));
+                                }
+                            }
+                            self.add_shaped(Value::Object(m), raw, "csv", &path, line, mtime, &source)?;
+                        }
+                        Err(e) => {
+                            let line = e.position().map(|p| p.line());
+                            self.skip("malformed CSV", &path, line, format!("malformed CSV: {e}"))?;
+                            if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                                return Ok(true);
+                            }
+                        }
+                    }
+                }
+                self.current = Some(FileRecords::Csv { reader, headers, delimiter, path, mtime, source });
+                Ok(true)
+            }
+            FileRecords::Text { mut reader, mut line, path, mtime, source } => {
+                let mut buf = Vec::new();
+                for _ in 0..self.opts.batch_size.max(1) {
+                    buf.clear();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) => return Ok(true),
+                        Ok(k) => {
+                            line += 1;
+                            self.stats.bytes_read += k as u64;
+                            let text = String::from_utf8_lossy(trim_ascii(&buf)).into_owned();
+                            if text.is_empty() {
+                                continue;
+                            }
+                            if !self.prefilter_ok(text.as_bytes()) {
+                                self.stats.prefiltered += 1;
+                                continue;
+                            }
+                            self.add_shaped(Value::Object(serde_json::Map::new()), text, "text", &path, Some(line), mtime, &source)?;
+                        }
+                        Err(e) => {
+                            self.skip("unreadable file", &path, Some(line + 1), format!("{e} (truncated or corrupt compressed data?)"))?;
+                            return Ok(true);
+                        }
+                    }
+                }
+                self.current = Some(FileRecords::Text { reader, line, path, mtime, source });
+                Ok(true)
             }
             FileRecords::Docs { mut records, path, mtime, source } => {
                 for _ in 0..self.opts.batch_size.max(1) {
