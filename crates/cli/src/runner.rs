@@ -100,13 +100,35 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
             return execute_parallel(planner, planned, cfg, opts, &exec_opts, k, threads);
         }
     }
-    let mut scanner = spelunk_io::scan(&cfg.data, opts).map_err(Failure::Input)?;
+    let (files, walk_stats) = input_files(planned, cfg, &exec_opts)?;
+    let units = files.into_iter().map(|path| spelunk_io::WorkUnit { path, range: None }).collect();
+    let mut scanner = spelunk_io::scan_units(units, opts);
     let mut events = scanner.by_ref().map(|r| r.map(|eb| (eb.sourcetype, eb.batch)));
     let (batches, trace) = spelunk_exec::run(planner, &planned.plan, &mut events, &exec_opts).map_err(|e| match e {
         spelunk_exec::RunError::Input(e) => Failure::Input(e),
         spelunk_exec::RunError::Exec(e) => Failure::Exec(e),
     })?;
-    Ok(Outcome { batches, stats: Some(scanner.stats().clone()), trace })
+    let mut stats = walk_stats;
+    stats.merge(scanner.stats().clone());
+    Ok(Outcome { batches, stats: Some(stats), trace })
+}
+
+/// The files to read: the `--data` paths walked, minus S3-layout CloudTrail files that lie
+/// wholly outside the query's time range (`earliest=`/`latest=` or `--earliest`/`--latest`).
+fn input_files(planned: &Planned, cfg: &RunConfig, exec_opts: &ExecOptions) -> Result<(Vec<PathBuf>, ScanStats), Failure> {
+    let (files, mut stats) = spelunk_io::list_files(&cfg.data).map_err(Failure::Input)?;
+    let resolve = |a: &Option<String>, b: &Option<String>, pick: fn(f64, f64) -> f64| {
+        let r = |s: &Option<String>| s.as_ref().and_then(|t| spelunk_exec::time::relative_time(exec_opts.now, t));
+        match (r(a), r(b)) {
+            (Some(x), Some(y)) => Some(pick(x, y)),
+            (x, y) => x.or(y),
+        }
+    };
+    let earliest = resolve(&planned.plan.time_range.earliest, &cfg.earliest, f64::max);
+    let latest = resolve(&planned.plan.time_range.latest, &cfg.latest, f64::min);
+    let (kept, pruned) = spelunk_io::prune_by_time(files, earliest, latest);
+    stats.files_pruned = pruned;
+    Ok((kept, stats))
 }
 
 /// Bytes per work unit when a big plain NDJSON file is split for parallel scanning.
@@ -130,7 +152,7 @@ fn execute_parallel(
     let spelunk_plan::Op::Stats(spec) = &plan.nodes[k].op else {
         return Err(Failure::Exec(ExecError::msg("internal: parallel split is not at a stats command")));
     };
-    let (files, mut stats) = spelunk_io::list_files(&cfg.data).map_err(Failure::Input)?;
+    let (files, mut stats) = input_files(planned, cfg, exec_opts)?;
     let units = spelunk_io::plan_units(&files, CHUNK_BYTES);
     let next = AtomicUsize::new(0);
     let results: Vec<Result<(Groups, ScanStats, u64), Failure>> = std::thread::scope(|scope| {

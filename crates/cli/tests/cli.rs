@@ -83,3 +83,12 @@ fn detections_run_over_the_real_corpus() {
     // only one AccessDenied IAMUser row exists in the OCSF samples: the detection does not fire
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
 }
+
+#[test]
+fn time_range_prunes_s3_folders_without_changing_results() {
+    let pruned = spelunk(&["run", "-e", "`cloudtrail` earliest=03/05/2024:00:30:00 | stats count min(_time) as first", "--data", "testdata/cloudtrail", "--format", "csv"]);
+    let full = spelunk(&["run", "-e", "`cloudtrail` | where _time >= 1709598600 | stats count min(_time) as first", "--data", "testdata/cloudtrail", "--format", "csv"]);
+    assert!(pruned.status.success() && full.status.success());
+    assert_eq!(pruned.stdout, full.stdout);
+    assert!(String::from_utf8_lossy(&pruned.stderr).contains("file(s) outside the time range not opened"));
+}

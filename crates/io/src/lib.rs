@@ -17,11 +17,13 @@
 
 mod flatten;
 mod parquet;
+mod prune;
 mod reader;
 mod time;
 
 pub use flatten::{flatten, Projection};
 pub use reader::{list_files, plan_units, scan, scan_units, EventBatch, IoError, IoWarning, ScanOptions, ScanStats, Scanner, WorkUnit};
+pub use prune::{path_time_bounds, prune_by_time};
 pub use time::parse_time;
 
 /// The sourcetype of a record, by its content: CloudTrail records have `eventVersion`,

@@ -73,6 +73,8 @@ pub struct ScanStats {
     pub skipped: BTreeMap<String, u64>,
     pub warnings: Vec<IoWarning>,
     pub events_without_time: u64,
+    /// Files not opened because their S3 path lies outside the time range.
+    pub files_pruned: usize,
 }
 
 const MAX_WARNINGS: usize = 100;
@@ -92,6 +94,7 @@ impl ScanStats {
         self.bytes_read += other.bytes_read;
         self.prefiltered += other.prefiltered;
         self.events_without_time += other.events_without_time;
+        self.files_pruned += other.files_pruned;
         for (k, v) in other.skipped {
             *self.skipped.entry(k).or_insert(0) += v;
         }
@@ -102,6 +105,9 @@ impl ScanStats {
     /// One line for stderr: files, events, and what was skipped by reason.
     pub fn summary_line(&self) -> String {
         let mut s = format!("read {} file(s), {} event(s), {} byte(s)", self.files_read, self.events_read, self.bytes_read);
+        if self.files_pruned > 0 {
+            s.push_str(&format!("; {} file(s) outside the time range not opened", self.files_pruned));
+        }
         if self.prefiltered > 0 {
             s.push_str(&format!("; {} record(s) ruled out by raw-text prefilter", self.prefiltered));
         }
