@@ -219,3 +219,24 @@ fn security_lake_v2_parquet() {
     assert_eq!(get("actor.user.type"), "IAMUser");
     assert_eq!(get("_time"), "1709589600.123");
 }
+
+#[test]
+fn wrappers_deep_nesting_and_huge_records() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // EventBridge: the CloudTrail record sits under `detail`
+    let p = write(&dir, "eb.json", br#"{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{"id":"7","eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventTime":"2024-01-15T10:45:23Z"}}"#);
+    let batches: Vec<_> = scan(&[p], ScanOptions::default()).expect("scan").map(|b| b.expect("batch")).collect();
+    assert_eq!(batches[0].sourcetype, "aws:cloudtrail");
+    assert_eq!(ids(batches), ["7"]);
+    // nesting deeper than any log: reported, not a crash
+    let deep = format!("{}{}\n{{\"id\":\"2\"}}\n", "[".repeat(5000), "]".repeat(5000));
+    let p = write(&dir, "deep.ndjson", format!("{{\"id\":\"1\"}}\n{deep}").as_bytes());
+    let mut s = scan(&[p], ScanOptions::default()).expect("scan");
+    let got = ids(s.by_ref().map(|b| b.expect("batch")).collect());
+    assert_eq!(got, ["1", "2"]);
+    assert_eq!(s.stats().skipped.values().sum::<u64>(), 1);
+    // a record of several megabytes
+    let big = format!("{{\"id\":\"3\",\"blob\":\"{}\"}}\n", "x".repeat(8 << 20));
+    let p = write(&dir, "big.ndjson", big.as_bytes());
+    assert_eq!(ids(scan(&[p], ScanOptions::default()).expect("scan").map(|b| b.expect("batch")).collect()), ["3"]);
+}
