@@ -268,7 +268,13 @@ pub fn run(args: Args) -> Result<bool, String> {
         let _ = fs::remove_dir_all(cx.data_dir.join("calibrate"));
     }
 
-    let table = render(&cx, &lines, &gzip_notes, &machine);
+    let load_end = read_trim("/proc/loadavg").unwrap_or_default();
+    let mut table = render(&cx, &lines, &gzip_notes, &machine);
+    table.push_str(&format!(
+        "\nLoad average (1/5/15 min) at start: {}; at end: {} (other work on the machine skews wall times).\n",
+        machine["loadavg_start"].as_str().unwrap_or("?").split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+        load_end.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    ));
     println!("{table}");
     let report = json!({
         "machine": machine,
@@ -367,12 +373,14 @@ fn machine_info(cx: &Ctx) -> Result<Value, String> {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
+    let load = read_trim("/proc/loadavg").unwrap_or_default();
+    let load1 = load.split_whitespace().next().unwrap_or("?").to_string();
     let summary = format!(
-        "{cpu}, {cores} cores, {mem_gb:.0} GB RAM, Linux {kernel}; {spelunk_version}; DuckDB {duckdb_version}"
+        "{cpu}, {cores} cores, {mem_gb:.0} GB RAM, Linux {kernel}; {spelunk_version}; DuckDB {duckdb_version}; load average at start {load1}"
     );
     Ok(json!({
         "cpu": cpu, "cores": cores, "mem_gb": mem_gb, "kernel": kernel,
-        "spelunk": spelunk_version, "duckdb": duckdb_version, "summary": summary,
+        "spelunk": spelunk_version, "duckdb": duckdb_version, "loadavg_start": load, "summary": summary,
     }))
 }
 

@@ -578,9 +578,14 @@ impl Scanner {
 
     /// Add one parsed record (or several, for a `Records` object on an NDJSON line).
     fn add_record(&mut self, v: Value, raw: Option<String>, path: &Path, line: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
-        let Value::Object(_) = &v else {
+        let Value::Object(obj) = &v else {
             return self.skip("not a JSON object", path, line, "record is not a JSON object".into());
         };
+        if obj.contains_key("digestStartTime") && obj.contains_key("digestEndTime") {
+            let w = IoWarning { file: path.to_path_buf(), line, byte_offset: None, message: "CloudTrail digest file (no events): skipped".into() };
+            self.stats.warn("CloudTrail digest file", w);
+            return Ok(());
+        }
         if let Some(Value::Array(_)) = v.get("Records") {
             if let Value::Object(mut m) = v {
                 if let Some(Value::Array(recs)) = m.remove("Records") {

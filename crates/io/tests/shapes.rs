@@ -240,3 +240,13 @@ fn wrappers_deep_nesting_and_huge_records() {
     let p = write(&dir, "big.ndjson", big.as_bytes());
     assert_eq!(ids(scan(&[p], ScanOptions::default()).expect("scan").map(|b| b.expect("batch")).collect()), ["3"]);
 }
+
+#[test]
+fn cloudtrail_digest_files_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let digest = br#"{"awsAccountId":"123456789012","digestStartTime":"2024-03-04T21:00:00Z","digestEndTime":"2024-03-04T22:00:00Z","digestS3Bucket":"b","logFiles":[]}"#;
+    let p = write(&dir, "123456789012_CloudTrail-Digest_us-east-1_x.json.gz", &gz(digest));
+    let mut s = scan(&[p], ScanOptions::default()).expect("scan");
+    assert_eq!(s.by_ref().count(), 0);
+    assert_eq!(s.stats().skipped.get("CloudTrail digest file"), Some(&1));
+}
