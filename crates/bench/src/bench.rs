@@ -260,6 +260,7 @@ pub fn run(args: Args) -> Result<bool, String> {
                 mismatches.extend(problems);
                 if !cx.args.keep {
                     let _ = fs::remove_dir_all(&ds.root);
+                    let _ = fs::remove_file(cx.data_dir.join(format!("{}.meta.json", ds.root.file_name().unwrap_or_default().to_string_lossy())));
                 }
             }
         }
@@ -517,7 +518,8 @@ fn dataset(cx: &mut Ctx, layout: Layout, size: u64) -> Result<Dataset, String> {
     };
     let out = if layout == Layout::Ocsf { path.clone() } else { root.clone() };
     let args = gen_args(cx, layout, &out, events);
-    let meta_path = root.join("bench-meta.json");
+    // Beside the data set, not inside it: spelunk --data walks the folder.
+    let meta_path = cx.data_dir.join(format!("{}-{}-seed{}.meta.json", layout.tag(), label, cx.args.seed));
     if let Ok(text) = fs::read_to_string(&meta_path) {
         if let Ok(meta) = serde_json::from_str::<Value>(&text) {
             if meta["args"] == json!(args) {

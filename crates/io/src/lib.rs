@@ -17,6 +17,7 @@
 
 mod flatten;
 mod parquet;
+mod prefilter;
 mod prune;
 mod reader;
 mod time;

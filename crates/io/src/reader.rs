@@ -23,9 +23,9 @@ pub struct ScanOptions {
     pub host: String,
     /// Rows per batch.
     pub batch_size: usize,
-    /// Terms every record that can match must contain (ASCII case-insensitive); records lacking
-    /// one are skipped before they are parsed.
-    pub raw_prefilter: Vec<String>,
+    /// Groups of terms: a record that can match contains at least one term of every group
+    /// (ASCII case-insensitively); records that do not are skipped before they are parsed.
+    pub raw_prefilter: Vec<Vec<String>>,
     /// Fail on the first skipped input instead of reporting it and going on.
     pub strict: bool,
 }
@@ -238,15 +238,7 @@ pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
 
 /// Scan the given work units, in order.
 pub fn scan_units(units: Vec<WorkUnit>, opts: ScanOptions) -> Scanner {
-    let prefilter = if opts.raw_prefilter.is_empty() {
-        None
-    } else {
-        opts.raw_prefilter
-            .iter()
-            .map(|t| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build([t.as_bytes()]))
-            .collect::<Result<Vec<_>, _>>()
-            .ok()
-    };
+    let prefilter = crate::prefilter::Prefilter::new(&opts.raw_prefilter);
     Scanner { files: units, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, stats: ScanStats::default(), failed: false, prefilter }
 }
 
@@ -260,8 +252,8 @@ pub struct Scanner {
     opts: ScanOptions,
     stats: ScanStats,
     failed: bool,
-    /// One case-insensitive matcher per required term.
-    prefilter: Option<Vec<aho_corasick::AhoCorasick>>,
+    /// The compiled raw-text prefilter.
+    prefilter: Option<crate::prefilter::Prefilter>,
 }
 
 impl Scanner {
@@ -509,7 +501,7 @@ impl Scanner {
     fn prefilter_ok(&self, text: &[u8]) -> bool {
         match &self.prefilter {
             None => true,
-            Some(p) => p.iter().all(|f| f.is_match(text)),
+            Some(p) => p.is_match(text),
         }
     }
 

@@ -117,7 +117,7 @@ fn truncated_gzip_is_reported_not_fatal() {
 fn prefilter_skips_records_before_parsing() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = write(&dir, "x.ndjson", b"{\"id\":\"1\",\"e\":\"AccessDenied\"}\n{\"id\":\"2\",\"e\":\"ok\"}\n{\"id\":\"3\",\"e\":\"accessdenied\"}\n");
-    let opts = ScanOptions { raw_prefilter: vec!["AccessDenied".into()], projection: Projection::Fields(["id".to_string()].into()), ..ScanOptions::default() };
+    let opts = ScanOptions { raw_prefilter: vec![vec!["AccessDenied".into()]], projection: Projection::Fields(["id".to_string()].into()), ..ScanOptions::default() };
     let mut s = scan(&[p], opts).expect("scan");
     let got = ids(s.by_ref().map(|b| b.expect("batch")).collect());
     assert_eq!(got, ["1", "3"]);

@@ -33,8 +33,9 @@ pub struct Planned {
     pub expanded: Expanded,
     pub ast: Pipeline,
     pub plan: LogicalPlan,
-    /// Terms every matching record's raw text contains (checked before parsing).
-    pub prefilter: Vec<String>,
+    /// Groups of terms: every matching record's raw text contains one term of each group
+    /// (checked before parsing).
+    pub prefilter: Vec<Vec<String>>,
 }
 
 /// A planning error: the diagnostic plus the text its span points into.
@@ -64,7 +65,7 @@ impl Planner {
         if !prefilter.is_empty() {
             plan.rewrites.push(format!(
                 "predicate pushdown: records whose raw text lacks {} are skipped before parsing",
-                prefilter.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(" and ")
+                prefilter.iter().map(|g| g.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(" or ")).map(|g| if g.contains(" or ") { format!("({g})") } else { g }).collect::<Vec<_>>().join(" and ")
             ));
         }
         if let Projection::Fields(f) = &plan.projection {

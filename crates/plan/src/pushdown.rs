@@ -1,7 +1,8 @@
 //! Predicate pushdown below parsing: terms that every matching event's raw text must contain.
 //!
 //! For the first `search` of a query, each top-level conjunct `field=value` (or bare term) whose
-//! value has a literal run of at least 3 safe characters yields that run as a required term,
+//! value has a literal run of at least 3 safe characters yields that run as a required term, and
+//! a conjunct `a=x OR b=y OR ...` whose every alternative yields a term gives an any-of group,
 //! provided the field's value always comes verbatim from the raw record: it is an extracted
 //! field, an alias of one, or a calculated field whose every possible result is such a field or
 //! a literal that cannot match. The reader then skips, before JSON parsing, every record whose
@@ -11,8 +12,8 @@ use crate::plan::*;
 use crate::props::Props;
 use spelunk_syntax::ast::{CmpOp, Expr, ExprKind, SearchExpr};
 
-/// Required raw terms for a plan (empty = no prefilter).
-pub fn raw_prefilter(plan: &LogicalPlan, props: &Props) -> Vec<String> {
+/// Required raw terms for a plan, as groups that must each have one term present (empty = no prefilter).
+pub fn raw_prefilter(plan: &LogicalPlan, props: &Props) -> Vec<Vec<String>> {
     if plan.source != Source::Events {
         return Vec::new();
     }
@@ -25,29 +26,39 @@ pub fn raw_prefilter(plan: &LogicalPlan, props: &Props) -> Vec<String> {
         e => vec![e],
     };
     for c in conjuncts {
-        let mut c = c;
-        while let SearchExpr::Group(inner, _) = c {
-            c = inner;
-        }
-        match c {
-            SearchExpr::Compare { field, op: CmpOp::Eq, value, .. } => {
-                if let Some(term) = literal_run(&value.text) {
-                    if field_is_verbatim(&field.name, &value.text, props) {
-                        out.push(term);
-                    }
-                }
-            }
-            SearchExpr::Term(v) => {
-                if let Some(term) = literal_run(&v.text) {
-                    out.push(term);
-                }
-            }
-            _ => {}
+        let alternatives: Vec<&SearchExpr> = match unwrap_group(c) {
+            SearchExpr::Or(items, _) => items.iter().collect(),
+            e => vec![e],
+        };
+        let terms: Option<Vec<String>> = alternatives.into_iter().map(|a| required_term(unwrap_group(a), props)).collect();
+        if let Some(mut t) = terms {
+            t.sort();
+            t.dedup();
+            out.push(t);
         }
     }
     out.sort();
     out.dedup();
     out
+}
+
+fn unwrap_group(mut e: &SearchExpr) -> &SearchExpr {
+    while let SearchExpr::Group(inner, _) = e {
+        e = inner;
+    }
+    e
+}
+
+/// The term the raw text must contain for this one comparison or bare term to match.
+fn required_term(e: &SearchExpr, props: &Props) -> Option<String> {
+    match e {
+        SearchExpr::Compare { field, op: CmpOp::Eq, value, .. } => {
+            let term = literal_run(&value.text)?;
+            field_is_verbatim(&field.name, &value.text, props).then_some(term)
+        }
+        SearchExpr::Term(v) => literal_run(&v.text),
+        _ => None,
+    }
 }
 
 fn safe(c: char) -> bool {

@@ -18,7 +18,7 @@ fn cloudtrail_detection_plan() {
     let stats = planned.plan.nodes.iter().find_map(|n| if let Op::Stats(s) = &n.op { Some(s) } else { None }).expect("stats");
     assert_eq!(stats.by, ["src", "user", "vendor_account", "vendor_region", "vendor_product"]);
     // pushdown: AccessDenied must be in the raw record (errorCode's calculated field passes it through)
-    assert_eq!(planned.prefilter, ["AccessDenied"]);
+    assert_eq!(planned.prefilter, [["AccessDenied"]]);
     let Projection::Fields(f) = &planned.plan.projection else { panic!("projection should be pushed down") };
     assert!(f.contains("user_type") && f.contains("user_name") && f.contains("userAgent"));
 }
@@ -31,7 +31,7 @@ fn asl_detection_plan() {
     insta::assert_snapshot!("asl_plan", planned.plan.to_string());
     let stats = planned.plan.nodes.iter().find_map(|n| if let Op::Stats(s) = &n.op { Some(s) } else { None }).expect("stats");
     assert_eq!(stats.by, ["_time", "actor.user.uid"]);
-    assert_eq!(planned.prefilter, ["IAMUser"]);
+    assert_eq!(planned.prefilter, vec![vec!["AccessDenied", "OperationNotPermittedException", "Unauthorized"], vec!["IAMUser"]]);
 }
 
 #[test]
