@@ -238,7 +238,8 @@ pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
 
 /// Scan the given work units, in order.
 pub fn scan_units(units: Vec<WorkUnit>, opts: ScanOptions) -> Scanner {
-    let prefilter = crate::prefilter::Prefilter::new(&opts.raw_prefilter);
+    // --strict validates every record, so it reads without the prefilter
+    let prefilter = if opts.strict { None } else { crate::prefilter::Prefilter::new(&opts.raw_prefilter) };
     Scanner { files: units, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, stats: ScanStats::default(), failed: false, prefilter }
 }
 
@@ -475,8 +476,9 @@ impl Scanner {
                     }
                 }
                 self.stats.bytes_read += all.len() as u64;
-                if !self.prefilter_ok(&all) {
-                    // no record of this document can match: skip it without parsing
+                // no record of this document can match: skip it without building records, but
+                // still check it is JSON so bad files are named
+                if !self.prefilter_ok(&all) && serde_json::from_slice::<serde::de::IgnoredAny>(&all).is_ok() {
                     self.stats.prefiltered += 1;
                     continue;
                 }
