@@ -176,14 +176,11 @@ pub fn parse_conf(text: &str, origin: &str) -> Result<Vec<Stanza>, ConfError> {
             value.push_str(lines[i].trim_end());
             i += 1;
         }
-        let Some(stanza) = out.last_mut() else {
+        if out.is_empty() {
             // keys before any stanza belong to [default]
             out.push(Stanza { name: "default".into(), line: lineno, keys: IndexMap::new(), key_lines: IndexMap::new() });
-            let st = out.last_mut().expect("just pushed");
-            st.key_lines.insert(key.clone(), lineno);
-            st.keys.insert(key, value.trim().to_string());
-            continue;
-        };
+        }
+        let Some(stanza) = out.last_mut() else { continue };
         stanza.key_lines.insert(key.clone(), lineno);
         stanza.keys.insert(key, value.trim().to_string());
     }
@@ -444,7 +441,7 @@ fn parse_call(call: &str) -> Result<(String, Vec<(Option<String>, String)>), Str
 
 fn substitute(def: &MacroDef, args: &[(Option<String>, String)], span: Span) -> Result<String, SplError> {
     let mut values: Vec<Option<String>> = vec![None; def.args.len()];
-    let all_named = !args.is_empty() && args.iter().all(|(k, _)| k.is_some() && def.args.contains(k.as_ref().expect("checked")));
+    let all_named = !args.is_empty() && args.iter().all(|(k, _)| k.as_ref().is_some_and(|k| def.args.contains(k)));
     for (pos, (k, v)) in args.iter().enumerate() {
         let idx = if all_named { def.args.iter().position(|a| Some(a) == k.as_ref()).unwrap_or(pos) } else { pos };
         let v = match k {
