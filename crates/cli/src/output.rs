@@ -1,26 +1,51 @@
-//! Result formatting: aligned tables, CSV (RFC 4180), JSON and NDJSON.
+//! Result formatting for `spelunk run`: aligned tables, CSV (RFC 4180), JSON and NDJSON.
 //!
-//! Columns: Utf8 (single value), List<Utf8> (multivalue), Int64/Float64 (numbers), Boolean;
-//! batches may differ in schema: the output has the union of their columns in first-seen order.
-//! `_time` (Float64 epoch seconds) prints as ISO-8601 with offset.
+//! Input is the result's `RecordBatch`es. Columns are Utf8 (one value or null), List<Utf8>
+//! (multivalue: null or an empty list means the field is absent), Int64, Float64 or Boolean;
+//! other Arrow types are printed with Arrow's display. The batches' schemas may differ: the
+//! output has the union of their columns in first-seen order, and a row lacks the columns its
+//! batch does not have.
+//!
+//! Values, as Splunk shows them:
+//! - a multivalue field with one value is that value (Splunk has no one-element multivalue:
+//!   JSON prints a string, not a one-element array); with several, a JSON array of strings,
+//!   one value a line in a table cell, the values joined by `\n` inside one quoted CSV cell;
+//! - numbers are JSON numbers; a Float64 without fraction prints as an integer (`5`, not `5.0`),
+//!   NaN and infinities as the strings `NaN`, `inf`, `-inf`;
+//! - a `_time` column holding numbers (epoch seconds) prints as ISO-8601 with milliseconds and
+//!   the offset of [`OutputOptions::utc_offset_seconds`] (`2024-03-04T10:00:00.000+00:00`), in
+//!   every format;
+//! - a field a row lacks is left out of its JSON object and is an empty table/CSV cell.
+//!
+//! CSV, JSON and NDJSON are written row by row (memory is one row, not the result); a table
+//! has to measure every row first.
 
-use arrow::array::{Array, BooleanArray, Float64Array, Int64Array, LargeStringArray, ListArray, StringArray};
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use arrow::record_batch::RecordBatch;
-use std::io::Write;
+use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::str::FromStr;
 
+/// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned columns with a header (the default on a terminal).
     Table,
+    /// RFC 4180 CSV with a header row.
     Csv,
+    /// One JSON array of row objects.
     Json,
+    /// One JSON object a line.
     Ndjson,
 }
 
 impl FromStr for Format {
     type Err = String;
+
+    /// `table` (also `txt`, `text`), `csv`, `json`, `ndjson` (also `jsonl`); any case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
+        match s.trim().to_ascii_lowercase().as_str() {
             "table" | "txt" | "text" => Ok(Format::Table),
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
@@ -31,22 +56,63 @@ impl FromStr for Format {
 }
 
 impl Format {
-    /// The format a file name asks for (`.csv`, `.json`, `.ndjson`/`.jsonl`, else table).
+    /// The format a file name's extension names: `.csv`, `.json`, `.ndjson`/`.jsonl`,
+    /// `.txt`/`.table`; `None` for any other extension or none.
     #[allow(dead_code)]
-    pub fn from_path(p: &std::path::Path) -> Format {
-        p.extension().and_then(|e| e.to_str()).and_then(|e| e.parse().ok()).unwrap_or(Format::Table)
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        path.extension().and_then(|e| e.to_str()).and_then(|e| e.parse().ok())
+    }
+
+    /// [`Format::from_extension`], falling back to a table.
+    #[allow(dead_code)]
+    pub fn from_path(path: &Path) -> Format {
+        Format::from_extension(path).unwrap_or(Format::Table)
     }
 }
 
+/// How to print.
 #[derive(Debug, Clone, Default)]
 pub struct OutputOptions {
-    /// Offset from UTC for `_time` display, in seconds.
+    /// Offset from UTC, in seconds, for `_time` (0 = UTC; 3600 = `+01:00`).
     pub utc_offset_seconds: i32,
-    /// Terminal width for tables (None: no limit).
+    /// Widest a table may be, in characters (`None`: as wide as its content). Cells wrap to fit.
     pub max_width: Option<usize>,
 }
 
-/// One cell: absent, a single value, or several.
+/// Write `batches` in `format`. Errors are the writer's (a closed pipe is `BrokenPipe`).
+pub fn write_results(batches: &[RecordBatch], format: Format, out: &mut dyn Write, opts: &OutputOptions) -> std::io::Result<()> {
+    let cols = columns(batches);
+    let mut w = BufWriter::new(out);
+    match format {
+        Format::Json => write_json(batches, &cols, &mut w, opts, true)?,
+        Format::Ndjson => write_json(batches, &cols, &mut w, opts, false)?,
+        Format::Csv => write_csv(batches, &cols, &mut w, opts)?,
+        Format::Table => write_table(batches, &cols, &mut w, opts)?,
+    }
+    w.flush()
+}
+
+/// `_time` as spelunk shows it: ISO-8601 with milliseconds and the UTC offset, e.g.
+/// `2024-03-04T10:00:00.000+00:00`. Sub-millisecond digits are dropped, as Splunk drops them
+/// (after rounding to the microsecond, so that `...523.123` stored as `...523.12299999` is `.123`).
+pub fn format_time(epoch: f64, utc_offset_seconds: i32) -> String {
+    use chrono::TimeZone;
+    if !epoch.is_finite() || epoch.abs() > 1e14 {
+        return number_text(epoch);
+    }
+    let micros = (epoch * 1e6).round() as i64;
+    let secs = micros.div_euclid(1_000_000);
+    let millis = micros.rem_euclid(1_000_000) / 1000;
+    match chrono::FixedOffset::east_opt(utc_offset_seconds).and_then(|tz| tz.timestamp_opt(secs, (millis * 1_000_000) as u32).single()) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
+        None => number_text(epoch),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cells
+
+/// One cell of one row.
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
     Missing,
@@ -54,78 +120,12 @@ enum Cell {
     Int(i64),
     Float(f64),
     Bool(bool),
+    /// Two or more values.
     Multi(Vec<String>),
 }
 
-fn cell(a: &dyn Array, row: usize, is_time: bool, opts: &OutputOptions) -> Cell {
-    if a.is_null(row) {
-        return Cell::Missing;
-    }
-    let any = a.as_any();
-    if let Some(s) = any.downcast_ref::<StringArray>() {
-        return Cell::Text(s.value(row).to_string());
-    }
-    if let Some(s) = any.downcast_ref::<LargeStringArray>() {
-        return Cell::Text(s.value(row).to_string());
-    }
-    if let Some(f) = any.downcast_ref::<Float64Array>() {
-        let v = f.value(row);
-        if is_time {
-            return Cell::Text(format_time(v, opts.utc_offset_seconds));
-        }
-        return Cell::Float(v);
-    }
-    if let Some(i) = any.downcast_ref::<Int64Array>() {
-        if is_time {
-            return Cell::Text(format_time(i.value(row) as f64, opts.utc_offset_seconds));
-        }
-        return Cell::Int(i.value(row));
-    }
-    if let Some(b) = any.downcast_ref::<BooleanArray>() {
-        return Cell::Bool(b.value(row));
-    }
-    if let Some(l) = any.downcast_ref::<ListArray>() {
-        let inner = l.value(row);
-        let vals: Vec<String> = (0..inner.len())
-            .filter(|i| !inner.is_null(*i))
-            .map(|i| match cell(inner.as_ref(), i, false, opts) {
-                Cell::Text(t) => t,
-                other => other.text(),
-            })
-            .collect();
-        // a list of one value is a single value (Splunk shows no brackets for it)
-        return match vals.len() {
-            0 => Cell::Missing,
-            1 => Cell::Text(vals.into_iter().next().unwrap_or_default()),
-            _ => Cell::Multi(vals),
-        };
-    }
-    match arrow::util::display::array_value_to_string(a, row) {
-        Ok(s) => Cell::Text(s),
-        Err(_) => Cell::Missing,
-    }
-}
-
-/// `_time` as Splunk shows it: ISO-8601 with milliseconds and offset.
-pub fn format_time(epoch: f64, offset: i32) -> String {
-    use chrono::TimeZone;
-    let secs = epoch.floor() as i64;
-    let nanos = ((epoch - epoch.floor()) * 1e9).round().min(999_999_999.0) as u32;
-    match chrono::FixedOffset::east_opt(offset).and_then(|tz| tz.timestamp_opt(secs, nanos).single()) {
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
-        None => epoch.to_string(),
-    }
-}
-
-fn number_text(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
-}
-
 impl Cell {
+    /// The text a table or CSV cell shows (multivalues one a line).
     fn text(&self) -> String {
         match self {
             Cell::Missing => String::new(),
@@ -137,167 +137,447 @@ impl Cell {
         }
     }
 
+    /// The JSON value (`None`: the row lacks the field).
     fn json(&self) -> Option<serde_json::Value> {
         use serde_json::Value as J;
         Some(match self {
             Cell::Missing => return None,
             Cell::Text(t) => J::String(t.clone()),
             Cell::Int(i) => J::from(*i),
-            Cell::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9e15 => J::from(*f as i64),
-            Cell::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or_else(|| J::String(f.to_string())),
+            Cell::Float(f) => match integral(*f) {
+                Some(i) => J::from(i),
+                None => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or_else(|| J::String(number_text(*f))),
+            },
             Cell::Bool(b) => J::Bool(*b),
-            Cell::Multi(v) => J::Array(v.iter().map(|s| J::String(s.clone())).collect()),
+            Cell::Multi(v) => J::Array(v.iter().cloned().map(J::String).collect()),
         })
     }
 }
 
-/// The union of columns and every row's cells.
-fn rows(batches: &[RecordBatch], opts: &OutputOptions) -> (Vec<String>, Vec<Vec<Cell>>) {
+/// A float without fraction that fits an i64, as that integer.
+fn integral(f: f64) -> Option<i64> {
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i64)
+}
+
+/// A float as text: integers without `.0`, others in Rust's shortest round-trip form (never
+/// an exponent), NaN and infinities as `NaN`, `inf`, `-inf`.
+fn number_text(f: f64) -> String {
+    match integral(f) {
+        Some(i) => i.to_string(),
+        None => format!("{f}"),
+    }
+}
+
+/// The cell at `row` of column `a`. `is_time`: the column is `_time`.
+fn cell(a: &dyn Array, row: usize, is_time: bool, opts: &OutputOptions) -> Cell {
+    if a.is_null(row) {
+        return Cell::Missing;
+    }
+    match a.data_type() {
+        DataType::Utf8 => Cell::Text(a.as_string::<i32>().value(row).to_string()),
+        DataType::LargeUtf8 => Cell::Text(a.as_string::<i64>().value(row).to_string()),
+        DataType::Utf8View => Cell::Text(a.as_string_view().value(row).to_string()),
+        DataType::Float64 => {
+            let v = a.as_primitive::<Float64Type>().value(row);
+            if is_time {
+                Cell::Text(format_time(v, opts.utc_offset_seconds))
+            } else {
+                Cell::Float(v)
+            }
+        }
+        DataType::Int64 => {
+            let v = a.as_primitive::<Int64Type>().value(row);
+            if is_time {
+                Cell::Text(format_time(v as f64, opts.utc_offset_seconds))
+            } else {
+                Cell::Int(v)
+            }
+        }
+        DataType::Boolean => Cell::Bool(a.as_boolean().value(row)),
+        DataType::List(_) => multi(a.as_list::<i32>().value(row).as_ref(), opts),
+        DataType::LargeList(_) => multi(a.as_list::<i64>().value(row).as_ref(), opts),
+        _ => match arrow::util::display::array_value_to_string(a, row) {
+            Ok(s) => Cell::Text(s),
+            Err(_) => Cell::Missing,
+        },
+    }
+}
+
+/// A multivalue cell from the list's values; null values are skipped, none left = absent.
+fn multi(values: &dyn Array, opts: &OutputOptions) -> Cell {
+    let mut vals: Vec<String> = (0..values.len())
+        .filter(|i| !values.is_null(*i))
+        .map(|i| match cell(values, i, false, opts) {
+            Cell::Text(t) => t,
+            other => other.text(),
+        })
+        .collect();
+    match vals.len() {
+        0 => Cell::Missing,
+        1 => Cell::Text(vals.pop().unwrap_or_default()),
+        _ => Cell::Multi(vals),
+    }
+}
+
+/// The union of the batches' columns, in first-seen order.
+fn columns(batches: &[RecordBatch]) -> Vec<String> {
     let mut cols: Vec<String> = Vec::new();
     for b in batches {
         for f in b.schema_ref().fields() {
-            if !cols.contains(f.name()) {
+            if !cols.iter().any(|c| c == f.name()) {
                 cols.push(f.name().clone());
             }
         }
     }
-    let mut out = Vec::new();
-    for b in batches {
-        let schema = b.schema();
-        let idx: Vec<Option<usize>> = cols.iter().map(|c| schema.index_of(c).ok()).collect();
-        for r in 0..b.num_rows() {
-            out.push(
-                idx.iter()
-                    .zip(&cols)
-                    .map(|(i, name)| match i {
-                        Some(i) => cell(b.column(*i).as_ref(), r, name == "_time", opts),
-                        None => Cell::Missing,
-                    })
-                    .collect(),
-            );
-        }
-    }
-    (cols, out)
+    cols
 }
 
-pub fn write_results(batches: &[RecordBatch], format: Format, out: &mut dyn Write, opts: &OutputOptions) -> std::io::Result<()> {
-    let (cols, rows) = rows(batches, opts);
-    match format {
-        Format::Json | Format::Ndjson => {
-            let objs: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| {
-                    let mut m = serde_json::Map::new();
-                    for (c, v) in cols.iter().zip(r) {
-                        if let Some(j) = v.json() {
-                            m.insert(c.clone(), j);
-                        }
-                    }
-                    serde_json::Value::Object(m)
-                })
-                .collect();
-            if format == Format::Json {
-                serde_json::to_writer(&mut *out, &serde_json::Value::Array(objs))?;
-                writeln!(out)?;
-            } else {
-                for o in objs {
-                    serde_json::to_writer(&mut *out, &o)?;
-                    writeln!(out)?;
-                }
+/// Call `f` with every row's cells, in `cols` order.
+fn for_each_row(
+    batches: &[RecordBatch],
+    cols: &[String],
+    opts: &OutputOptions,
+    mut f: impl FnMut(&[Cell]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut cells: Vec<Cell> = Vec::with_capacity(cols.len());
+    for b in batches {
+        let schema = b.schema_ref();
+        let idx: Vec<Option<usize>> = cols.iter().map(|c| schema.index_of(c).ok()).collect();
+        for r in 0..b.num_rows() {
+            cells.clear();
+            for (i, name) in idx.iter().zip(cols) {
+                cells.push(match i {
+                    Some(i) => cell(b.column(*i).as_ref(), r, name == "_time", opts),
+                    None => Cell::Missing,
+                });
             }
-        }
-        Format::Csv => {
-            writeln!(out, "{}", cols.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
-            for r in &rows {
-                writeln!(out, "{}", r.iter().map(|c| csv_field(&c.text())).collect::<Vec<_>>().join(","))?;
-            }
-        }
-        Format::Table => {
-            if cols.is_empty() {
-                return writeln!(out, "(no results)");
-            }
-            let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
-            if let Some(w) = opts.max_width {
-                t.set_width(w as u16);
-                t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-            }
-            t.set_header(cols.clone());
-            for r in &rows {
-                t.add_row(r.iter().map(|c| c.text()).collect::<Vec<_>>());
-            }
-            writeln!(out, "{t}")?;
+            f(&cells)?;
         }
     }
     Ok(())
 }
 
-/// RFC 4180: quote fields with commas, quotes, or line breaks; double the quotes.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+// ---------------------------------------------------------------------------------------------
+// formats
+
+fn json_object(cols: &[String], cells: &[Cell]) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (c, v) in cols.iter().zip(cells) {
+        if let Some(j) = v.json() {
+            m.insert(c.clone(), j);
+        }
     }
+    serde_json::Value::Object(m)
+}
+
+/// JSON: `[` + one object a line + `]` (`[]` when there are no rows). NDJSON: one object a line.
+fn write_json(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts: &OutputOptions, array: bool) -> std::io::Result<()> {
+    let mut first = true;
+    for_each_row(batches, cols, opts, |cells| {
+        if array {
+            w.write_all(if first { b"[\n" } else { b",\n" })?;
+        }
+        first = false;
+        serde_json::to_writer(&mut *w, &json_object(cols, cells))?;
+        if !array {
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    if array {
+        w.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
+    }
+    Ok(())
+}
+
+/// CSV per RFC 4180: a header row, then one record per row; a field containing a comma, a
+/// double quote, CR or LF is enclosed in double quotes, quotes inside it doubled. Records end
+/// in LF (what Unix tools expect; RFC 4180 readers accept it). No columns, no output.
+fn write_csv(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts: &OutputOptions) -> std::io::Result<()> {
+    if cols.is_empty() {
+        return Ok(());
+    }
+    write_csv_record(w, cols.iter().map(|c| c.as_str()))?;
+    for_each_row(batches, cols, opts, |cells| {
+        let texts: Vec<String> = cells.iter().map(Cell::text).collect();
+        write_csv_record(w, texts.iter().map(|s| s.as_str()))
+    })
+}
+
+fn write_csv_record<'a>(w: &mut dyn Write, fields: impl Iterator<Item = &'a str>) -> std::io::Result<()> {
+    for (i, f) in fields.enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            w.write_all(b"\"")?;
+            w.write_all(f.replace('"', "\"\"").as_bytes())?;
+            w.write_all(b"\"")?;
+        } else {
+            w.write_all(f.as_bytes())?;
+        }
+    }
+    w.write_all(b"\n")
+}
+
+/// An aligned table (comfy-table): a header row, one line per value of a multivalue cell,
+/// empty cells for missing fields. Wraps cells to `max_width` when given.
+fn write_table(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts: &OutputOptions) -> std::io::Result<()> {
+    if cols.is_empty() {
+        return writeln!(w, "(no results)");
+    }
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
+    t.force_no_tty();
+    match opts.max_width {
+        Some(width) => {
+            t.set_width(width.min(u16::MAX as usize) as u16);
+            t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        }
+        None => {
+            t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+        }
+    }
+    t.set_header(cols.to_vec());
+    for_each_row(batches, cols, opts, |cells| {
+        t.add_row(cells.iter().map(Cell::text).collect::<Vec<_>>());
+        Ok(())
+    })?;
+    writeln!(w, "{t}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{ListBuilder, StringBuilder};
-    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, ListBuilder, StringArray, StringBuilder};
+    use arrow::datatypes::{Field, Schema};
     use std::sync::Arc;
 
-    fn batch() -> RecordBatch {
-        let mut lb = ListBuilder::new(StringBuilder::new());
-        lb.values().append_value("a");
-        lb.values().append_value("b, \"c\"");
-        lb.append(true);
-        lb.append(false);
-        let list = lb.finish();
-        let schema = Schema::new(vec![
-            Field::new("user", DataType::Utf8, true),
-            Field::new("n", DataType::Int64, true),
-            Field::new("vals", list.data_type().clone(), true),
-            Field::new("_time", DataType::Float64, true),
-        ]);
-        RecordBatch::try_new(
-            Arc::new(schema),
-            vec![
-                Arc::new(StringArray::from(vec![Some("alice"), None])),
-                Arc::new(Int64Array::from(vec![5, 7])),
-                Arc::new(list),
-                Arc::new(Float64Array::from(vec![1705315523.0, 0.5])),
-            ],
-        )
-        .expect("batch")
+    /// A List<Utf8> column; `None` = null row, `Some(vec![])` = empty list.
+    fn list(rows: &[Option<&[&str]>]) -> ArrayRef {
+        let mut b = ListBuilder::new(StringBuilder::new());
+        for r in rows {
+            match r {
+                Some(vals) => {
+                    for v in *vals {
+                        b.values().append_value(v);
+                    }
+                    b.append(true);
+                }
+                None => b.append(false),
+            }
+        }
+        Arc::new(b.finish())
     }
 
-    fn render(f: Format) -> String {
+    fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        let schema = Schema::new(cols.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect::<Vec<_>>());
+        RecordBatch::try_new(Arc::new(schema), cols.into_iter().map(|(_, a)| a).collect()).expect("batch")
+    }
+
+    /// Two rows: everything present, then mostly missing.
+    fn sample() -> RecordBatch {
+        batch(vec![
+            ("user", Arc::new(StringArray::from(vec![Some("alice"), None]))),
+            ("n", Arc::new(Int64Array::from(vec![Some(5), Some(-7)]))),
+            ("avg", Arc::new(Float64Array::from(vec![Some(5.0), Some(2.5)]))),
+            ("vals", list(&[Some(&["a", "b, \"c\""]), None])),
+            ("one", list(&[Some(&["only"]), Some(&[])])),
+            ("ok", Arc::new(BooleanArray::from(vec![Some(true), None]))),
+            ("_time", Arc::new(Float64Array::from(vec![Some(1705315523.0), Some(0.5)]))),
+        ])
+    }
+
+    fn render_with(batches: &[RecordBatch], f: Format, opts: &OutputOptions) -> String {
         let mut out = Vec::new();
-        write_results(&[batch()], f, &mut out, &OutputOptions::default()).expect("write");
+        write_results(batches, f, &mut out, opts).expect("write");
         String::from_utf8(out).expect("utf8")
     }
 
+    fn render(batches: &[RecordBatch], f: Format) -> String {
+        render_with(batches, f, &OutputOptions::default())
+    }
+
+    // --- formats by name and extension
+
     #[test]
-    fn json_keeps_order_numbers_and_multivalues_and_drops_missing() {
+    fn formats_parse_by_name_and_extension() {
+        assert_eq!("table".parse::<Format>(), Ok(Format::Table));
+        assert_eq!("CSV".parse::<Format>(), Ok(Format::Csv));
+        assert_eq!("json".parse::<Format>(), Ok(Format::Json));
+        assert_eq!("ndjson".parse::<Format>(), Ok(Format::Ndjson));
+        assert_eq!("jsonl".parse::<Format>(), Ok(Format::Ndjson));
+        assert!("xml".parse::<Format>().unwrap_err().contains("table, csv, json or ndjson"));
+        let ext = |p: &str| Format::from_extension(Path::new(p));
+        assert_eq!(ext("out/results.csv"), Some(Format::Csv));
+        assert_eq!(ext("r.json"), Some(Format::Json));
+        assert_eq!(ext("r.ndjson"), Some(Format::Ndjson));
+        assert_eq!(ext("r.jsonl"), Some(Format::Ndjson));
+        assert_eq!(ext("r.txt"), Some(Format::Table));
+        assert_eq!(ext("r.table"), Some(Format::Table));
+        assert_eq!(ext("r.xlsx"), None);
+        assert_eq!(ext("results"), None);
+        assert_eq!(Format::from_path(Path::new("results")), Format::Table);
+    }
+
+    // --- JSON / NDJSON
+
+    #[test]
+    fn ndjson_keeps_column_order_types_and_leaves_out_missing_fields() {
         assert_eq!(
-            render(Format::Ndjson),
-            "{\"user\":\"alice\",\"n\":5,\"vals\":[\"a\",\"b, \\\"c\\\"\"],\"_time\":\"2024-01-15T10:45:23.000+00:00\"}\n{\"n\":7,\"_time\":\"1970-01-01T00:00:00.500+00:00\"}\n"
+            render(&[sample()], Format::Ndjson),
+            concat!(
+                r#"{"user":"alice","n":5,"avg":5,"vals":["a","b, \"c\""],"one":"only","ok":true,"_time":"2024-01-15T10:45:23.000+00:00"}"#,
+                "\n",
+                r#"{"n":-7,"avg":2.5,"_time":"1970-01-01T00:00:00.500+00:00"}"#,
+                "\n"
+            )
         );
-        assert!(render(Format::Json).starts_with("[{\"user\":\"alice\""));
     }
 
     #[test]
-    fn csv_quotes_per_rfc4180() {
-        let csv = render(Format::Csv);
-        assert_eq!(csv.lines().next(), Some("user,n,vals,_time"));
-        assert!(csv.contains("alice,5,\"a\nb, \"\"c\"\"\",2024-01-15T10:45:23.000+00:00"));
+    fn json_is_one_array_of_the_same_objects() {
+        let text = render(&[sample()], Format::Json);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let rows = v.as_array().expect("array");
+        assert_eq!(rows.len(), 2);
+        let keys: Vec<&String> = rows[0].as_object().expect("object").keys().collect();
+        assert_eq!(keys, ["user", "n", "avg", "vals", "one", "ok", "_time"]);
+        assert_eq!(rows[0]["vals"], serde_json::json!(["a", "b, \"c\""]));
+        assert_eq!(rows[0]["avg"], serde_json::json!(5), "a float without fraction is an integer");
+        assert!(rows[0]["avg"].is_i64());
+        assert_eq!(rows[1]["avg"], serde_json::json!(2.5));
+        assert!(rows[1].get("user").is_none() && rows[1].get("vals").is_none() && rows[1].get("one").is_none());
+        // the same rows as NDJSON, one a line between the brackets
+        let ndjson = render(&[sample()], Format::Ndjson);
+        assert_eq!(text, format!("[\n{}\n]\n", ndjson.trim_end().replace('\n', ",\n")));
     }
 
     #[test]
-    fn table_lists_multivalues_one_per_line() {
-        let t = render(Format::Table);
-        assert!(t.contains("alice") && t.contains("b, \"c\""));
+    fn json_without_rows_is_an_empty_array_and_ndjson_is_empty() {
+        let empty = batch(vec![("user", Arc::new(StringArray::from(Vec::<Option<&str>>::new())))]);
+        assert_eq!(render(std::slice::from_ref(&empty), Format::Json), "[]\n");
+        assert_eq!(render(&[], Format::Json), "[]\n");
+        assert_eq!(render(&[empty], Format::Ndjson), "");
+    }
+
+    #[test]
+    fn json_numbers_edge_cases() {
+        let b = batch(vec![(
+            "x",
+            Arc::new(Float64Array::from(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 1e16, 1e20, 0.1, -3.0])),
+        )]);
+        let got: Vec<String> = render(&[b], Format::Ndjson).lines().map(String::from).collect();
+        assert_eq!(
+            got,
+            [
+                r#"{"x":"NaN"}"#,
+                r#"{"x":"inf"}"#,
+                r#"{"x":"-inf"}"#,
+                r#"{"x":0}"#,
+                r#"{"x":10000000000000000}"#,
+                r#"{"x":1e+20}"#,
+                r#"{"x":0.1}"#,
+                r#"{"x":-3}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn batches_with_different_columns_are_unioned_in_first_seen_order() {
+        let a = batch(vec![("src", Arc::new(StringArray::from(vec!["1.2.3.4"]))), ("n", Arc::new(Int64Array::from(vec![1])))]);
+        let b = batch(vec![("user", Arc::new(StringArray::from(vec!["bob"]))), ("src", Arc::new(StringArray::from(vec!["5.6.7.8"])))]);
+        assert_eq!(render(&[a.clone(), b.clone()], Format::Ndjson), "{\"src\":\"1.2.3.4\",\"n\":1}\n{\"src\":\"5.6.7.8\",\"user\":\"bob\"}\n");
+        assert_eq!(render(&[a, b], Format::Csv), "src,n,user\n1.2.3.4,1,\n5.6.7.8,,bob\n");
+    }
+
+    // --- _time
+
+    #[test]
+    fn time_prints_as_iso_8601_with_the_offset() {
+        assert_eq!(format_time(1709546400.0, 0), "2024-03-04T10:00:00.000+00:00");
+        assert_eq!(format_time(1709546400.0, 3600), "2024-03-04T11:00:00.000+01:00");
+        assert_eq!(format_time(1709546400.0, -5 * 3600 - 1800), "2024-03-04T04:30:00.000-05:30");
+        assert_eq!(format_time(1705315523.123, 0), "2024-01-15T10:45:23.123+00:00", "no float truncation to .122");
+        assert_eq!(format_time(1705315523.9996, 0), "2024-01-15T10:45:23.999+00:00", "milliseconds are truncated");
+        assert_eq!(format_time(-0.25, 0), "1969-12-31T23:59:59.750+00:00");
+        assert_eq!(format_time(f64::NAN, 0), "NaN");
+        let b = batch(vec![("_time", Arc::new(Int64Array::from(vec![1709546400]))), ("t", Arc::new(Float64Array::from(vec![1709546400.0])))]);
+        let opts = OutputOptions { utc_offset_seconds: 7200, max_width: None };
+        assert_eq!(render_with(std::slice::from_ref(&b), Format::Csv, &opts), "_time,t\n2024-03-04T12:00:00.000+02:00,1709546400\n", "only _time is a time");
+        assert_eq!(render_with(std::slice::from_ref(&b), Format::Json, &opts), "[\n{\"_time\":\"2024-03-04T12:00:00.000+02:00\",\"t\":1709546400}\n]\n");
+        assert!(render_with(&[b], Format::Table, &opts).contains("2024-03-04T12:00:00.000+02:00"));
+        // a _time that is already text prints as it is
+        let s = batch(vec![("_time", Arc::new(StringArray::from(vec!["1700000000"])))]);
+        assert_eq!(render(&[s], Format::Ndjson), "{\"_time\":\"1700000000\"}\n");
+    }
+
+    // --- CSV
+
+    #[test]
+    fn csv_has_a_header_and_quotes_per_rfc_4180() {
+        let b = batch(vec![
+            ("plain", Arc::new(StringArray::from(vec![Some("x y"), None]))),
+            ("comma", Arc::new(StringArray::from(vec![Some("a,b"), Some("")]))),
+            ("quote", Arc::new(StringArray::from(vec![Some("say \"hi\""), Some("\"")]))),
+            ("newline", Arc::new(StringArray::from(vec![Some("l1\nl2"), Some("cr\r")]))),
+            ("mv", list(&[Some(&["v1", "v,2"]), Some(&["solo"])])),
+            ("n", Arc::new(Int64Array::from(vec![Some(3), None]))),
+            ("f", Arc::new(Float64Array::from(vec![Some(1.5), Some(2.0)]))),
+            ("he said \"x\", y", Arc::new(BooleanArray::from(vec![Some(false), Some(true)]))),
+        ]);
+        assert_eq!(
+            render(&[b], Format::Csv),
+            concat!(
+                "plain,comma,quote,newline,mv,n,f,\"he said \"\"x\"\", y\"\n",
+                "x y,\"a,b\",\"say \"\"hi\"\"\",\"l1\nl2\",\"v1\nv,2\",3,1.5,false\n",
+                ",,\"\"\"\",\"cr\r\",solo,,2,true\n"
+            )
+        );
+    }
+
+    #[test]
+    fn csv_of_the_sample_and_of_nothing() {
+        let csv = render(&[sample()], Format::Csv);
+        assert_eq!(
+            csv,
+            "user,n,avg,vals,one,ok,_time\nalice,5,5,\"a\nb, \"\"c\"\"\",only,true,2024-01-15T10:45:23.000+00:00\n,-7,2.5,,,,1970-01-01T00:00:00.500+00:00\n"
+        );
+        assert_eq!(render(&[], Format::Csv), "");
+        let empty = batch(vec![("user", Arc::new(StringArray::from(Vec::<Option<&str>>::new())))]);
+        assert_eq!(render(&[empty], Format::Csv), "user\n", "columns without rows: the header only");
+    }
+
+    // --- table
+
+    #[test]
+    fn table_aligns_columns_and_lists_multivalues_one_a_line() {
+        let t = render(&[sample()], Format::Table);
+        let lines: Vec<&str> = t.lines().collect();
+        // border, header, separator, row 1 (2 lines: two values), row 2, border
+        assert_eq!(lines.len(), 7, "{t}");
+        assert!(lines[1].contains("user") && lines[1].contains("_time"));
+        let col = |line: &str, s: &str| line.find(s).map(|b| line[..b].chars().count());
+        // the two values of `vals` start in the same column, on consecutive lines
+        assert_eq!(col(lines[3], "a "), col(lines[4], "b, \"c\""), "{t}");
+        assert!(lines[3].contains("alice") && lines[3].contains("only") && lines[3].contains("true"));
+        assert!(!lines[4].contains("alice"), "the second line of a row has only the second values");
+        // the missing `user` of row 2 is an empty cell: `-7` is in the `n` column
+        assert_eq!(col(lines[5], "-7"), col(lines[1], " n ").map(|c| c + 1), "{t}");
+        // every line is as wide as the others
+        let widths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{t}");
+    }
+
+    #[test]
+    fn table_wraps_to_max_width_and_says_when_there_is_nothing() {
+        let long = "x".repeat(200);
+        let b = batch(vec![("a", Arc::new(StringArray::from(vec![long.as_str()]))), ("b", Arc::new(StringArray::from(vec!["short"])))]);
+        let t = render_with(&[b], Format::Table, &OutputOptions { utc_offset_seconds: 0, max_width: Some(60) });
+        assert!(t.lines().all(|l| l.chars().count() <= 60), "{t}");
+        assert_eq!(t.matches('x').count(), 200, "wrapped, not cut");
+        assert_eq!(render(&[], Format::Table), "(no results)\n");
+        let empty = batch(vec![("user", Arc::new(StringArray::from(Vec::<Option<&str>>::new())))]);
+        assert!(render(&[empty], Format::Table).contains("user"), "columns without rows: the header");
     }
 }
