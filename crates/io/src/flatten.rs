@@ -1,14 +1,29 @@
 //! Flattening JSON records into Splunk field names.
 //!
-//! Splunk's JSON field extraction (spath / KV_MODE=json) names nested object fields with dots
-//! (`userIdentity.sessionContext.sessionIssuer.type`) and array elements with `{}`
-//! (`resources{}.ARN`, `userAgent{}`); an array gives a multivalue field. JSON `null` gives
-//! the text `null` (as spath does); empty objects and arrays give no field.
-//! (Splunk doc: Search Reference, "spath": https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Spath)
+//! Splunk's JSON field extraction (search-time `KV_MODE = json`, and `spath` in auto-extract
+//! mode) names fields by their location path: nested object members are joined with dots
+//! (`userIdentity.sessionContext.sessionIssuer.type`) and an array step is written `{}`
+//! (`resources{}.ARN`, `userAgent{}`, nested arrays `a{}{}`); every element of an array adds a
+//! value, so arrays give multivalue fields. See the spath reference ("A location path is
+//! composed of one or more location steps, separated by periods ... a field name and an
+//! optional index surrounded by curly brackets"):
+//! <https://docs.splunk.com/Documentation/Splunk/9.3.0/SearchReference/Spath> and
+//! "Configure automatic key-value field extraction" (KV_MODE=json):
+//! <https://docs.splunk.com/Documentation/Splunk/9.3.0/Knowledge/Automatickey-valuefieldextractionsatsearch-time>.
+//!
+//! Values, and the choices made where the documentation is silent:
+//! - strings give their text; numbers their JSON text (as serde_json prints them); booleans
+//!   `true` / `false`;
+//! - JSON `null` gives the text `null` (what spath shows for a null member; a search such as
+//!   `errorCode=null` then matches, and `isnull(errorCode)` does not);
+//! - an empty object `{}` or empty array `[]` gives no field at all (there is no value to
+//!   extract), and an array element that lacks a member adds no value for it;
+//! - subtrees nested deeper than [`MAX_DEPTH`] levels are not walked: the subtree's compact
+//!   JSON text is the value of the field at that depth.
 
 use indexmap::IndexMap;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Which fields to build.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,79 +32,136 @@ pub enum Projection {
     Fields(BTreeSet<String>),
 }
 
-const MAX_DEPTH: usize = 100;
+/// Levels of nesting walked; deeper subtrees become one field holding their JSON text.
+pub const MAX_DEPTH: usize = 100;
 
-/// Flatten one record into `name -> values` (in first-seen order), keeping only projected names.
-pub fn flatten(record: &Value, projection: &Projection) -> IndexMap<String, Vec<String>> {
-    let mut out = IndexMap::new();
-    let prefixes: Option<BTreeSet<String>> = match projection {
-        Projection::All => None,
-        Projection::Fields(f) => {
-            let mut p = BTreeSet::new();
-            for name in f {
-                // every prefix ending before a `.` or `{` may lead to the field
-                for (i, c) in name.char_indices() {
-                    if c == '.' || c == '{' {
-                        p.insert(name[..i].to_string());
+/// A projection compiled for lookups while walking a record: the wanted names, and every
+/// prefix of a wanted name that ends before a `.` or `{` (the paths that can lead to one).
+#[derive(Debug, Clone)]
+pub struct FieldSet {
+    all: bool,
+    wanted: HashSet<String>,
+    prefixes: HashSet<String>,
+}
+
+impl FieldSet {
+    pub fn new(projection: &Projection) -> FieldSet {
+        match projection {
+            Projection::All => FieldSet { all: true, wanted: HashSet::new(), prefixes: HashSet::new() },
+            Projection::Fields(f) => {
+                let mut prefixes = HashSet::new();
+                for name in f {
+                    for (i, c) in name.char_indices() {
+                        if c == '.' || c == '{' {
+                            prefixes.insert(name[..i].to_string());
+                        }
                     }
+                    prefixes.insert(name.clone());
                 }
-                p.insert(name.clone());
+                FieldSet { all: false, wanted: f.iter().cloned().collect(), prefixes }
             }
-            Some(p)
         }
-    };
-    let wanted = |name: &str| match projection {
-        Projection::All => true,
-        Projection::Fields(f) => f.contains(name),
-    };
-    let descend = |name: &str| prefixes.as_ref().is_none_or(|p| p.contains(name));
-    walk(record, String::new(), 0, &mut out, &wanted, &descend);
+    }
+
+    /// Every field is wanted.
+    pub fn is_all(&self) -> bool {
+        self.all
+    }
+
+    /// Is this flattened name a wanted field?
+    pub fn wants(&self, name: &str) -> bool {
+        self.all || self.wanted.contains(name)
+    }
+
+    /// Can walking below this name lead to a wanted field (or is it one)?
+    pub fn descends(&self, name: &str) -> bool {
+        self.all || self.prefixes.contains(name)
+    }
+}
+
+/// Flatten one record into `name -> values` (in first-seen order), keeping only projected
+/// names. The tree is walked only along prefixes of the projected names.
+pub fn flatten(record: &Value, projection: &Projection) -> IndexMap<String, Vec<String>> {
+    flatten_with(record, &FieldSet::new(projection))
+}
+
+/// [`flatten`] with a compiled projection (what the scanner uses for every record).
+pub fn flatten_with(record: &Value, fields: &FieldSet) -> IndexMap<String, Vec<String>> {
+    let mut out = IndexMap::new();
+    let mut path = String::new();
+    match record {
+        // a record is an object: its members are the top-level fields
+        Value::Object(_) => walk(record, &mut path, 0, &mut out, fields),
+        // anything else (a bare value) has no named fields
+        _ => {}
+    }
     out
 }
 
-fn walk(v: &Value, name: String, depth: usize, out: &mut IndexMap<String, Vec<String>>, wanted: &dyn Fn(&str) -> bool, descend: &dyn Fn(&str) -> bool) {
+fn push_value(out: &mut IndexMap<String, Vec<String>>, name: &str, v: String) {
+    match out.get_mut(name) {
+        Some(vals) => vals.push(v),
+        None => {
+            out.insert(name.to_string(), vec![v]);
+        }
+    }
+}
+
+fn walk(v: &Value, path: &mut String, depth: usize, out: &mut IndexMap<String, Vec<String>>, fields: &FieldSet) {
     match v {
         Value::Object(m) => {
             if depth >= MAX_DEPTH {
-                if wanted(&name) {
-                    out.entry(name).or_default().push(v.to_string());
+                if fields.wants(path) {
+                    push_value(out, path, v.to_string());
                 }
                 return;
             }
+            let len = path.len();
             for (k, child) in m {
-                let n = if name.is_empty() { k.clone() } else { format!("{name}.{k}") };
-                if descend(&n) {
-                    walk(child, n, depth + 1, out, wanted, descend);
+                if len > 0 {
+                    path.push('.');
                 }
+                path.push_str(k);
+                if fields.descends(path) {
+                    walk(child, path, depth + 1, out, fields);
+                }
+                path.truncate(len);
             }
         }
         Value::Array(items) => {
-            let n = format!("{name}{{}}");
-            if !descend(&n) || depth >= MAX_DEPTH {
+            if depth >= MAX_DEPTH {
+                if fields.wants(path) {
+                    push_value(out, path, v.to_string());
+                }
                 return;
             }
-            for item in items {
-                walk(item, n.clone(), depth + 1, out, wanted, descend);
+            let len = path.len();
+            path.push_str("{}");
+            if fields.descends(path) {
+                for item in items {
+                    walk(item, path, depth + 1, out, fields);
+                }
             }
+            path.truncate(len);
         }
         Value::String(s) => {
-            if wanted(&name) {
-                out.entry(name).or_default().push(s.clone());
+            if fields.wants(path) {
+                push_value(out, path, s.clone());
             }
         }
         Value::Number(x) => {
-            if wanted(&name) {
-                out.entry(name).or_default().push(x.to_string());
+            if fields.wants(path) {
+                push_value(out, path, x.to_string());
             }
         }
         Value::Bool(b) => {
-            if wanted(&name) {
-                out.entry(name).or_default().push(b.to_string());
+            if fields.wants(path) {
+                push_value(out, path, if *b { "true".into() } else { "false".into() });
             }
         }
         Value::Null => {
-            if wanted(&name) {
-                out.entry(name).or_default().push("null".to_string());
+            if fields.wants(path) {
+                push_value(out, path, "null".into());
             }
         }
     }
@@ -99,30 +171,69 @@ fn walk(v: &Value, name: String, depth: usize, out: &mut IndexMap<String, Vec<St
 mod tests {
     use super::*;
 
+    fn all(s: &str) -> IndexMap<String, Vec<String>> {
+        flatten(&serde_json::from_str(s).expect("json"), &Projection::All)
+    }
+
     #[test]
     fn names_and_multivalues() {
-        let r: Value = serde_json::from_str(r#"{"a":{"b":1,"c":[{"d":"x"},{"d":"y"},{}]},"e":["p","q"],"f":null,"g":{}}"#).expect("json");
-        let f = flatten(&r, &Projection::All);
+        let f = all(r#"{"a":{"b":1,"c":[{"d":"x"},{"d":"y"},{}]},"e":["p","q"],"f":null,"g":{},"h":[],"t":true,"n":-1.5}"#);
         assert_eq!(f["a.b"], ["1"]);
         assert_eq!(f["a.c{}.d"], ["x", "y"]);
         assert_eq!(f["e{}"], ["p", "q"]);
         assert_eq!(f["f"], ["null"]);
-        assert!(!f.contains_key("g"));
+        assert_eq!(f["t"], ["true"]);
+        assert_eq!(f["n"], ["-1.5"]);
+        assert!(!f.contains_key("g") && !f.contains_key("h") && !f.contains_key("h{}"));
+        // first-seen order
+        assert_eq!(f.keys().collect::<Vec<_>>(), ["a.b", "a.c{}.d", "e{}", "f", "t", "n"]);
+    }
+
+    #[test]
+    fn nested_arrays_and_mixed_elements() {
+        let f = all(r#"{"m":[[1,2],[3]],"x":[{"y":[{"z":"a"},{"z":"b"}]},{"y":{"z":"c"}}],"s":["v",{"k":"w"}]}"#);
+        assert_eq!(f["m{}{}"], ["1", "2", "3"]);
+        assert_eq!(f["x{}.y{}.z"], ["a", "b"]);
+        assert_eq!(f["x{}.y.z"], ["c"]);
+        assert_eq!(f["s{}"], ["v"]);
+        assert_eq!(f["s{}.k"], ["w"]);
     }
 
     #[test]
     fn projection_walks_only_needed_paths() {
-        let r: Value = serde_json::from_str(r#"{"a":{"b":1,"z":2},"c":"x"}"#).expect("json");
-        let f = flatten(&r, &Projection::Fields(["a.b".to_string()].into()));
-        assert_eq!(f.len(), 1);
+        let r: Value = serde_json::from_str(r#"{"a":{"b":1,"z":2},"c":"x","r":[{"ARN":"p"},{"ARN":"q","t":"u"}]}"#).expect("json");
+        let f = flatten(&r, &Projection::Fields(["a.b".to_string(), "r{}.ARN".to_string(), "missing".to_string()].into()));
+        assert_eq!(f.len(), 2);
         assert_eq!(f["a.b"], ["1"]);
+        assert_eq!(f["r{}.ARN"], ["p", "q"]);
+        // asking for an object's name gives nothing: only leaves are fields
+        let f = flatten(&r, &Projection::Fields(["a".to_string()].into()));
+        assert!(f.is_empty());
     }
 
     #[test]
     fn heterogeneous_types_do_not_conflict() {
-        let a: Value = serde_json::from_str(r#"{"requestParameters":{"x":"s"}}"#).expect("json");
-        let b: Value = serde_json::from_str(r#"{"requestParameters":{"x":{"y":1}}}"#).expect("json");
-        assert_eq!(flatten(&a, &Projection::All)["requestParameters.x"], ["s"]);
-        assert_eq!(flatten(&b, &Projection::All)["requestParameters.x.y"], ["1"]);
+        assert_eq!(all(r#"{"requestParameters":{"x":"s"}}"#)["requestParameters.x"], ["s"]);
+        assert_eq!(all(r#"{"requestParameters":{"x":{"y":1}}}"#)["requestParameters.x.y"], ["1"]);
+    }
+
+    #[test]
+    fn depth_cap_keeps_the_subtree_as_text() {
+        // build a Value nested deeper than the cap (serde_json's parser stops at 128 levels)
+        let mut v = serde_json::json!({"leaf": 1});
+        for _ in 0..MAX_DEPTH + 5 {
+            v = serde_json::json!({ "a": v });
+        }
+        let f = flatten(&v, &Projection::All);
+        assert_eq!(f.len(), 1);
+        let (name, vals) = f.iter().next().expect("one field");
+        assert_eq!(name.matches('a').count(), MAX_DEPTH);
+        assert!(vals[0].starts_with("{\"a\":"));
+        let mut v = serde_json::json!([1]);
+        for _ in 0..MAX_DEPTH + 5 {
+            v = serde_json::json!([v]);
+        }
+        let f = flatten(&serde_json::json!({ "x": v }), &Projection::All);
+        assert!(f.keys().next().expect("one field").ends_with("{}"));
     }
 }

@@ -14,8 +14,10 @@ const PREFIX: usize = 3;
 /// One any-of group of terms.
 struct Group {
     terms: Vec<Vec<u8>>,
-    /// For each packed pattern, the term it is a prefix spelling of.
+    /// For each packed pattern, the term it is a spelling of a window of.
     owner: Vec<usize>,
+    /// For each term, where its searched window starts.
+    offsets: Vec<usize>,
     packed: Option<Searcher>,
     fallback: Option<AhoCorasick>,
 }
@@ -25,8 +27,11 @@ impl Group {
         let terms: Vec<Vec<u8>> = terms.iter().map(|t| t.as_bytes().to_vec()).filter(|t| !t.is_empty()).collect();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut owner = Vec::new();
+        let mut offsets = Vec::new();
         for (i, t) in terms.iter().enumerate() {
-            for v in case_variants(&t[..t.len().min(PREFIX)]) {
+            let off = rarest_window(t, PREFIX);
+            offsets.push(off);
+            for v in case_variants(&t[off..(off + PREFIX).min(t.len())]) {
                 if !patterns.contains(&v) {
                     patterns.push(v);
                     owner.push(i);
@@ -43,32 +48,72 @@ impl Group {
             None
         };
         let fallback = if packed.is_none() { AhoCorasick::builder().ascii_case_insensitive(true).build(&terms).ok() } else { None };
-        Group { terms, owner, packed, fallback }
+        Group { terms, owner, offsets, packed, fallback }
     }
 
     fn is_match(&self, hay: &[u8]) -> bool {
+        self.terms.is_empty() || self.find_from(hay, 0).is_some()
+    }
+
+    /// The position of the first confirmed match at or after `at`.
+    fn find_from(&self, hay: &[u8], mut at: usize) -> Option<usize> {
         if self.terms.is_empty() {
-            return true;
+            return Some(at);
         }
         if let Some(p) = &self.packed {
-            let mut at = 0;
             while at < hay.len() {
-                let Some(m) = p.find(&hay[at..]) else { return false };
-                let pos = at + m.start();
-                // the packed pattern is a prefix of one term, but several terms may share it
-                let _ = self.owner.get(m.pattern().as_usize());
-                if self.terms.iter().any(|t| hay.len() >= pos + t.len() && hay[pos..pos + t.len()].eq_ignore_ascii_case(t)) {
-                    return true;
+                let m = p.find(&hay[at..])?;
+                let hit = at + m.start();
+                if let Some(&i) = self.owner.get(m.pattern().as_usize()) {
+                    // the window sits `offsets[i]` bytes into term i; other terms may share it
+                    for (j, t) in self.terms.iter().enumerate() {
+                        if j != i && !self.window_matches(j, &hay[hit..]) {
+                            continue;
+                        }
+                        let off = self.offsets[j];
+                        if hit >= off && hay.len() >= hit - off + t.len() && hay[hit - off..hit - off + t.len()].eq_ignore_ascii_case(t) {
+                            return Some(hit - off);
+                        }
+                    }
                 }
-                at = pos + 1;
+                at = hit + 1;
             }
-            return false;
+            return None;
         }
         match &self.fallback {
-            Some(ac) => ac.is_match(hay),
-            None => true,
+            Some(ac) => ac.find(&hay[at.min(hay.len())..]).map(|m| at + m.start()),
+            None => Some(at),
         }
     }
+}
+
+impl Group {
+    fn window_matches(&self, j: usize, at: &[u8]) -> bool {
+        let t = &self.terms[j];
+        let off = self.offsets[j];
+        let w = &t[off..(off + PREFIX).min(t.len())];
+        at.len() >= w.len() && at[..w.len()].eq_ignore_ascii_case(w)
+    }
+}
+
+/// The start of the `n`-byte window of `term` made of the letters least common in log text,
+/// so the SIMD search stops at few false candidates (`AccessDenied` is searched by `Den`-ish
+/// letters rather than `Acc`, which starts `accountId` and `accessKeyId` in every record).
+fn rarest_window(term: &[u8], n: usize) -> usize {
+    if term.len() <= n {
+        return 0;
+    }
+    // rough frequency rank of lower-case ASCII letters in English/JSON logs (higher = more common)
+    let rank = |c: u8| -> u32 {
+        match c.to_ascii_lowercase() {
+            b'e' => 26, b't' => 25, b'a' => 24, b'o' => 23, b'i' => 22, b'n' => 21, b's' => 20, b'r' => 19, b'c' => 18,
+            b'l' => 17, b'd' => 16, b'u' => 15, b'm' => 14, b'p' => 13, b'h' => 12, b'g' => 11, b'f' => 10, b'y' => 9,
+            b'b' => 8, b'w' => 7, b'v' => 6, b'k' => 5, b'x' => 4, b'q' => 3, b'j' => 2, b'z' => 1,
+            b'0'..=b'9' => 15,
+            _ => 20,
+        }
+    };
+    (0..=term.len() - n).min_by_key(|&i| term[i..i + n].iter().map(|&c| rank(c)).sum::<u32>()).unwrap_or(0)
 }
 
 /// Every upper/lower-case spelling of an ASCII byte string.
@@ -105,6 +150,12 @@ impl Prefilter {
 
     pub fn is_match(&self, text: &[u8]) -> bool {
         self.groups.iter().all(|g| g.is_match(text))
+    }
+
+    /// Where the first group matches in `hay` at or after `at` (to find candidate lines in a
+    /// block of many lines without looking at each line).
+    pub fn next_candidate(&self, hay: &[u8], at: usize) -> Option<usize> {
+        self.groups.first().and_then(|g| g.find_from(hay, at))
     }
 }
 

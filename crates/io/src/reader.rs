@@ -79,6 +79,9 @@ pub struct ScanStats {
 
 const MAX_WARNINGS: usize = 100;
 
+/// Bytes per block when NDJSON is searched block-wise for prefilter terms.
+const BLOCK: usize = 4 << 20;
+
 impl ScanStats {
     fn warn(&mut self, reason: &str, w: IoWarning) {
         *self.skipped.entry(reason.to_string()).or_insert(0) += 1;
@@ -311,9 +314,9 @@ fn open_range(path: &Path, start: u64, end: u64) -> std::io::Result<Box<dyn BufR
         let mut skipped = Vec::new();
         let n = r.read_until(b'\n', &mut skipped)? as u64;
         pos = start - 1 + n;
-        return Ok(Box::new(RangeReader { inner: r, pos, end }));
+        return Ok(Box::new(RangeReader { inner: r, pos, end, at_line_start: true }));
     }
-    Ok(Box::new(RangeReader { inner: BufReader::with_capacity(1 << 20, f), pos, end }))
+    Ok(Box::new(RangeReader { inner: BufReader::with_capacity(1 << 20, f), pos, end, at_line_start: true }))
 }
 
 /// Yields whole lines while the next line starts before `end`.
@@ -321,6 +324,8 @@ struct RangeReader {
     inner: BufReader<std::fs::File>,
     pos: u64,
     end: u64,
+    /// Whether the next byte starts a line (only lines that start before `end` are ours).
+    at_line_start: bool,
 }
 
 impl Read for RangeReader {
@@ -334,28 +339,47 @@ impl Read for RangeReader {
 }
 
 impl BufRead for RangeReader {
+    /// Bytes up to the end of the range (a line crossing it is finished with `read_until`).
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        if self.pos >= self.end {
-            // past the range: only finish the line we are in (a line that started inside the range)
-            let buf = self.inner.fill_buf()?;
-            return Ok(&buf[..0]);
-        }
-        self.inner.fill_buf()
+        let cap = self.end.saturating_sub(self.pos) as usize;
+        let buf = self.inner.fill_buf()?;
+        Ok(&buf[..buf.len().min(cap)])
     }
     fn consume(&mut self, amt: usize) {
+        if amt > 0 {
+            self.at_line_start = self.inner.buffer().get(amt - 1) == Some(&b'\n');
+        }
         self.inner.consume(amt);
         self.pos += amt as u64;
     }
+    /// The rest of the current line; at a line start, a new line only if it starts in the range.
     fn read_until(&mut self, byte: u8, out: &mut Vec<u8>) -> std::io::Result<usize> {
-        if self.pos >= self.end {
+        if self.pos >= self.end && self.at_line_start {
             return Ok(0);
         }
         let n = self.inner.read_until(byte, out)?;
         self.pos += n as u64;
+        self.at_line_start = n == 0 || out.last() == Some(&byte);
         Ok(n)
     }
 }
 
+/// Read about `cap` bytes ending at a line end (or the end of input) into `out`.
+fn read_block(r: &mut dyn BufRead, cap: usize, out: &mut Vec<u8>) -> std::io::Result<()> {
+    while out.len() < cap {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            break;
+        }
+        let n = avail.len().min(cap - out.len());
+        out.extend_from_slice(&avail[..n]);
+        r.consume(n);
+    }
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        r.read_until(b'\n', out)?;
+    }
+    Ok(())
+}
 
 impl Scanner {
     fn open_next(&mut self) -> Result<bool, IoError> {
@@ -550,6 +574,46 @@ impl Scanner {
         Ok(())
     }
 
+    /// One non-empty NDJSON line: a record, or a whole `{"Records":[...]}` document.
+    fn handle_line(&mut self, text: &[u8], path: &Path, line: u64, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
+        let path = path.to_path_buf();
+        if text.starts_with(b"{\"Records\"") {
+            if !self.prefilter_ok(text) && serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok() {
+                self.stats.prefiltered += 1;
+                return Ok(());
+            }
+            return match self.split_document(text, &path) {
+                Ok(recs) => {
+                    for raw in recs {
+                        self.add_raw(raw, &path, Some(line), mtime, source)?;
+                    }
+                    Ok(())
+                }
+                Err(e) => self.skip("malformed JSON", &path, Some(line), format!("malformed JSON: {e}")),
+            };
+        }
+        if !self.prefilter_ok(text) {
+            self.stats.prefiltered += 1;
+            return Ok(());
+        }
+        match std::str::from_utf8(text) {
+            Ok(t) => self.add_raw(t.to_string(), &path, Some(line), mtime, source),
+            Err(_) => {
+                // keep the record when it is still JSON with the bad bytes replaced (U+FFFD)
+                let t = String::from_utf8_lossy(text).into_owned();
+                match serde_json::from_str::<Value>(&t) {
+                    Ok(v) => {
+                        if self.stats.warnings.len() < MAX_WARNINGS {
+                            self.stats.warnings.push(IoWarning { file: path.clone(), line: Some(line), byte_offset: None, message: "invalid UTF-8 replaced with U+FFFD (event kept)".into() });
+                        }
+                        self.add_record(v, Some(t), &path, Some(line), mtime, source)
+                    }
+                    Err(e) => self.skip("invalid UTF-8", &path, Some(line), format!("invalid UTF-8 and not JSON: {e}")),
+                }
+            }
+        }
+    }
+
     /// Add a CSV row or text line: its fields (if any), its raw text, and a default sourcetype.
     #[allow(clippy::too_many_arguments)]
     fn add_shaped(&mut self, v: Value, raw: String, sourcetype: &str, path: &Path, line: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
@@ -719,6 +783,47 @@ impl Scanner {
         };
         match cur {
             FileRecords::Lines { mut reader, mut line, path, mtime, source } => {
+                if self.prefilter.is_some() {
+                    // Block mode: search the terms over a whole block of lines and parse only
+                    // the lines around a hit; other lines are never looked at one by one.
+                    let mut block = Vec::with_capacity(BLOCK + 4096);
+                    if let Err(e) = read_block(reader.as_mut(), BLOCK, &mut block) {
+                        self.skip("unreadable file", &path, Some(line + 1), format!("{e} (truncated or corrupt compressed data?)"))?;
+                        if block.is_empty() {
+                            return Ok(true);
+                        }
+                    }
+                    if block.is_empty() {
+                        return Ok(true);
+                    }
+                    self.stats.bytes_read += block.len() as u64;
+                    let total = memchr::memchr_iter(b'\n', &block).count() as u64 + u64::from(!block.ends_with(b"\n"));
+                    let mut candidates = 0u64;
+                    let (mut at, mut counted_to, mut line_no) = (0usize, 0usize, line);
+                    while let Some(hit) = self.prefilter.as_ref().and_then(|p| p.next_candidate(&block, at)) {
+                        let start = memchr::memrchr(b'\n', &block[..hit]).map(|i| i + 1).unwrap_or(0);
+                        let end = memchr::memchr(b'\n', &block[hit..]).map(|i| hit + i).unwrap_or(block.len());
+                        line_no += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
+                        counted_to = start;
+                        candidates += 1;
+                        let text = trim_ascii(&block[start..end]);
+                        if !text.is_empty() {
+                            if self.prefilter_ok(text) {
+                                self.handle_line(text, &path, line_no + 1, mtime, &source)?;
+                            } else {
+                                self.stats.prefiltered += 1;
+                            }
+                        }
+                        at = end + 1;
+                        if at >= block.len() {
+                            break;
+                        }
+                    }
+                    self.stats.prefiltered += total.saturating_sub(candidates);
+                    line += total;
+                    self.current = Some(FileRecords::Lines { reader, line, path, mtime, source });
+                    return Ok(true);
+                }
                 let mut buf = Vec::new();
                 // read up to one batch worth of lines, then yield control
                 for _ in 0..self.opts.batch_size.max(1) {
@@ -734,40 +839,7 @@ impl Scanner {
                             if text.is_empty() {
                                 continue;
                             }
-                            if !self.prefilter_ok(text) {
-                                self.stats.prefiltered += 1;
-                                continue;
-                            }
-                            if text.starts_with(b"{\"Records\"") {
-                                // a whole S3-delivered CloudTrail document on one line
-                                match self.split_document(text, &path) {
-                                    Ok(recs) => {
-                                        for raw in recs {
-                                            self.add_raw(raw, &path, Some(line), mtime, &source)?;
-                                        }
-                                    }
-                                    Err(e) => self.skip("malformed JSON", &path, Some(line), format!("malformed JSON: {e}"))?,
-                                }
-                                continue;
-                            }
-                            match std::str::from_utf8(text) {
-                                Ok(t) => self.add_raw(t.to_string(), &path, Some(line), mtime, &source)?,
-                                Err(_) => {
-                                    // keep the record when it is still JSON with the bad bytes replaced (U+FFFD)
-                                    let t = String::from_utf8_lossy(text).into_owned();
-                                    match serde_json::from_str::<Value>(&t) {
-                                        Ok(v) => {
-                                            if self.stats.warnings.len() < MAX_WARNINGS {
-                                                self.stats.warnings.push(IoWarning { file: path.clone(), line: Some(line), byte_offset: None, message: "invalid UTF-8 replaced with U+FFFD (event kept)".into() });
-                                            }
-                                            if self.prefilter_ok(t.as_bytes()) {
-                                                self.add_record(v, Some(t), &path, Some(line), mtime, &source)?;
-                                            }
-                                        }
-                                        Err(e) => self.skip("invalid UTF-8", &path, Some(line), format!("invalid UTF-8 and not JSON: {e}"))?,
-                                    }
-                                }
-                            }
+                            self.handle_line(text, &path, line, mtime, &source)?;
                         }
                         Err(e) => {
                             self.skip("unreadable file", &path, Some(line + 1), format!("{e} (truncated or corrupt compressed data?)"))?;

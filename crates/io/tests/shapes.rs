@@ -250,3 +250,32 @@ fn cloudtrail_digest_files_are_skipped_with_a_note() {
     assert_eq!(s.by_ref().count(), 0);
     assert_eq!(s.stats().skipped.get("CloudTrail digest file"), Some(&1));
 }
+
+#[test]
+fn block_prefilter_with_byte_ranges_reads_each_candidate_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::new();
+    for i in 0..3000 {
+        let tag = if i % 7 == 0 { "AccessDenied" } else { "Success" };
+        text.push_str(&format!("{{\"id\":\"{i}\",\"e\":\"{tag}\",\"pad\":\"{}\"}}\n", "y".repeat(i % 53)));
+    }
+    text.push_str("{\"id\": \"bad\" AccessDenied\n");
+    let p = write(&dir, "big.ndjson", text.as_bytes());
+    let opts = ScanOptions { raw_prefilter: vec![vec!["accessdenied".into()]], ..ScanOptions::default() };
+    for chunk in [97u64, 4096, 1 << 30] {
+        let mut all = Vec::new();
+        let mut warnings = Vec::new();
+        for u in plan_units(&[p.clone()], chunk) {
+            let mut s = scan_units(vec![u], opts.clone());
+            all.extend(ids(s.by_ref().map(|b| b.expect("batch")).collect()));
+            warnings.extend(s.stats().warnings.clone());
+        }
+        all.sort_by_key(|x| x.parse::<u32>().unwrap_or(0));
+        let want: Vec<String> = (0..3000).filter(|i| i % 7 == 0).map(|i| i.to_string()).collect();
+        assert_eq!(all, want, "chunk {chunk}");
+        assert_eq!(warnings.len(), 1, "chunk {chunk}");
+        if chunk > 1 << 20 {
+            assert_eq!(warnings[0].line, Some(3001), "line numbers stay exact in block mode");
+        }
+    }
+}
