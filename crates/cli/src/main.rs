@@ -1,6 +1,9 @@
 //! The `spelunk` command: run SPL over log files, check and explain queries, get help.
 
+mod check;
+mod explain;
 mod output;
+mod repl;
 mod runner;
 
 use clap::{Parser, Subcommand};
@@ -21,7 +24,8 @@ struct Cli {
 
 #[derive(clap::Args, Clone, Default)]
 struct ConfArgs {
-    /// A macros.conf file whose macros add to or override the built-in ones.
+    /// A macros.conf file, or a folder of security_content macro YAMLs, whose macros add to or
+    /// override the built-in ones.
     #[arg(long = "macros", value_name = "FILE")]
     macros: Vec<PathBuf>,
     /// A props.conf file whose search-time fields add to or override the built-in ones.
@@ -33,7 +37,7 @@ struct ConfArgs {
 enum Command {
     /// Run queries (.spl files, or -e TEXT) over log files and folders.
     Run {
-        /// Query files (.spl).
+        /// Query files (.spl, or security_content detection .yml), or folders of .spl files.
         files: Vec<PathBuf>,
         /// A query given on the command line.
         #[arg(short = 'e', long = "expr", value_name = "SPL")]
@@ -61,16 +65,49 @@ enum Command {
         /// Do not print the run summary on stderr.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Write results to FILE instead of stdout, in the format its extension names
+        /// (.csv, .json, .ndjson/.jsonl, else a table). With several queries, one file per
+        /// query: `out.csv` becomes `out.<query>.csv`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Exit 1 when any query returned rows (for CI and cron).
+        #[arg(long)]
+        fail_on_results: bool,
+        /// Time zone for `_time` in the output: UTC, Z, +02:00, -0530, ...
+        #[arg(long, value_name = "OFFSET")]
+        tz: Option<String>,
+    },
+    /// Interactive SPL prompt over loaded data (also `spelunk` without arguments).
+    Repl {
+        /// Files or folders of logs.
+        #[arg(long = "data", value_name = "PATH")]
+        data: Vec<PathBuf>,
+        /// Treat every event as this sourcetype instead of detecting it.
+        #[arg(long)]
+        sourcetype: Option<String>,
+        #[command(flatten)]
+        conf: ConfArgs,
+        /// Time zone for `_time` in the output: UTC, +02:00, ...
+        #[arg(long, value_name = "OFFSET")]
+        tz: Option<String>,
     },
     /// Show how spelunk reads a query: macros expanded, the plan, the rewrites.
     Explain {
-        /// A query file or query text.
+        /// A query file (.spl or detection .yml) or query text.
         query: String,
         #[command(flatten)]
         conf: ConfArgs,
+        /// Run the query over --data and show the row count after every stage.
+        #[arg(long)]
+        trace: bool,
+        /// Files or folders of logs (for --trace).
+        #[arg(long = "data", value_name = "PATH")]
+        data: Vec<PathBuf>,
     },
-    /// Parse, expand macros and validate queries without data.
+    /// Parse, expand macros and validate queries without data: exit 0 when every query can
+    /// run, 1 when one uses commands or functions spelunk does not run yet, 2 on an error.
     Check {
+        /// Query files: .spl or security_content detection .yml.
         files: Vec<PathBuf>,
         #[command(flatten)]
         conf: ConfArgs,
@@ -82,24 +119,72 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet }) => {
-            run(files, expr, data, &format, sourcetype, &conf, strict, earliest, latest, quiet)
+        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, out, fail_on_results, tz }) => {
+            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, out, fail_on_results, tz };
+            run(files, expr, data, &conf, &opts)
         }
-        Some(Command::Explain { query, conf }) => explain(&query, &conf),
+        Some(Command::Repl { data, sourcetype, conf, tz }) => start_repl(data, sourcetype, &conf, tz.as_deref()),
+        Some(Command::Explain { query, conf, trace, data }) => explain(&query, &conf, trace, data),
         Some(Command::Check { files, conf }) => check(&files, &conf),
         Some(Command::Help { name }) => help(name.as_deref()),
-        None => {
-            eprintln!("spelunk: give a command: run, explain, check or help (`spelunk --help`)");
-            ExitCode::from(2)
-        }
+        None => start_repl(Vec::new(), None, &ConfArgs::default(), None),
     }
 }
 
-fn load_planner(conf: &ConfArgs) -> Result<Planner, String> {
+fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, conf: &ConfArgs, tz: Option<&str>) -> ExitCode {
+    let planner = match load_planner(conf) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("spelunk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let offset = match tz.map(parse_tz).transpose() {
+        Ok(o) => o.unwrap_or(0),
+        Err(e) => {
+            eprintln!("spelunk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut session = repl::Session::new(planner);
+    session.sourcetype = sourcetype;
+    session.out_opts.utc_offset_seconds = offset;
+    for d in data {
+        eprint!("{}", session.handle_line(&format!(".load {}", d.display())));
+    }
+    repl::run(session)
+}
+
+/// `UTC`, `Z`, `+02:00`, `-0530`, `+2` as seconds east of UTC.
+pub(crate) fn parse_tz(s: &str) -> Result<i32, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("gmt") {
+        return Ok(0);
+    }
+    let bad = || format!("invalid time zone `{s}`: use UTC or an offset such as +02:00 or -0530");
+    let t = t.strip_prefix("UTC").or_else(|| t.strip_prefix("utc")).unwrap_or(t);
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
+        None => (rest, "0"),
+    };
+    let h: i32 = h.parse().map_err(|_| bad())?;
+    let m: i32 = m.parse().map_err(|_| bad())?;
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return Err(bad());
+    }
+    Ok(sign * (h * 3600 + m * 60))
+}
+
+pub(crate) fn load_planner(conf: &ConfArgs) -> Result<Planner, String> {
     let mut p = Planner::builtin().map_err(|e| format!("built-in configuration: {e}"))?;
     for f in &conf.macros {
-        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
-        p.macros.load_conf(&text, &f.display().to_string()).map_err(|e| e.to_string())?;
+        check::load_macros(&mut p, f)?;
     }
     for f in &conf.props {
         let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
@@ -115,7 +200,10 @@ fn report(err: impl Diagnostic + Send + Sync + 'static) {
 
 fn plan_or_report(planner: &Planner, name: &str, text: &str) -> Option<Planned> {
     match planner.plan(text) {
-        Ok(p) => Some(p),
+        Ok(p) => {
+            eprint!("{}", lint_report(&p, name, text));
+            Some(p)
+        }
         Err(e) => {
             report(e.error.with_source(name, e.text));
             None
@@ -123,24 +211,106 @@ fn plan_or_report(planner: &Planner, name: &str, text: &str) -> Option<Planned> 
     }
 }
 
+/// A lint finding rendered as a miette warning.
+#[derive(Debug)]
+struct Warning(spelunk_syntax::diagnostics::SourcedError);
 
-#[allow(clippy::too_many_arguments)]
-fn run(
-    files: Vec<PathBuf>,
-    expr: Option<String>,
-    data: Vec<PathBuf>,
-    format: &str,
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Warning {}
+
+impl Diagnostic for Warning {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Warning)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+}
+
+/// The lint warnings of a planned query, rendered (empty when there are none). Spans point
+/// into the user's text (macro expansions mapped back).
+pub(crate) fn lint_report(planned: &Planned, name: &str, text: &str) -> String {
+    let mut out = String::new();
+    for mut w in spelunk_plan::lint::lint(&planned.ast) {
+        w.span = planned.expanded.map_span(w.span);
+        out.push_str(&format!("{:?}\n", Report::new(Warning(w.with_source(name, text)))));
+    }
+    out
+}
+
+/// Every query named on the command line: files as given, folders as their `.spl` files
+/// (sorted by name).
+fn expand_query_paths(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for f in files {
+        if f.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(f)
+                .map_err(|e| format!("cannot read query folder {}: {e}", f.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("spl")))
+                .collect();
+            v.sort();
+            if v.is_empty() {
+                return Err(format!("no .spl files in {}", f.display()));
+            }
+            out.extend(v);
+        } else {
+            out.push(f.clone());
+        }
+    }
+    Ok(out)
+}
+
+struct RunOpts {
+    format: String,
     sourcetype: Option<String>,
-    conf: &ConfArgs,
     strict: bool,
     earliest: Option<String>,
     latest: Option<String>,
     quiet: bool,
-) -> ExitCode {
-    let format: Format = match format.parse() {
+    out: Option<PathBuf>,
+    fail_on_results: bool,
+    tz: Option<String>,
+}
+
+/// `out.csv` for query `a/b.spl` with several queries: `out.b.csv`.
+fn per_query_out(out: &Path, query_name: &str) -> PathBuf {
+    let q = Path::new(query_name).file_stem().and_then(|s| s.to_str()).unwrap_or("query").to_string();
+    let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
+    let name = match out.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}.{q}.{ext}"),
+        None => format!("{stem}.{q}"),
+    };
+    out.with_file_name(name)
+}
+
+
+fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &ConfArgs, o: &RunOpts) -> ExitCode {
+    let format: Format = match o.format.parse() {
         Ok(f) => f,
         Err(_) => {
-            eprintln!("spelunk: unknown format `{format}`: use table, csv, json or ndjson");
+            eprintln!("spelunk: unknown format `{}`: use table, csv, json or ndjson", o.format);
+            return ExitCode::from(2);
+        }
+    };
+    let utc_offset_seconds = match o.tz.as_deref().map(parse_tz).transpose() {
+        Ok(t) => t.unwrap_or(0),
+        Err(e) => {
+            eprintln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
@@ -151,15 +321,22 @@ fn run(
             return ExitCode::from(2);
         }
     };
+    let files = match expand_query_paths(&files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("spelunk: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut queries: Vec<(String, String)> = Vec::new();
     if let Some(e) = expr {
         queries.push(("<query>".into(), e));
     }
     for f in &files {
-        match std::fs::read_to_string(f) {
+        match check::read_query_file(f) {
             Ok(t) => queries.push((f.display().to_string(), t)),
             Err(e) => {
-                eprintln!("spelunk: cannot read query file {}: {e}", f.display());
+                eprintln!("spelunk: query file: {e}");
                 return ExitCode::from(2);
             }
         }
@@ -169,13 +346,14 @@ fn run(
         return ExitCode::from(2);
     }
     let mut status = ExitCode::SUCCESS;
+    let mut any_rows = false;
     let labelled = queries.len() > 1;
     for (name, text) in &queries {
         let Some(planned) = plan_or_report(&planner, name, text) else {
             status = ExitCode::from(2);
             continue;
         };
-        let cfg = runner::RunConfig { data: data.clone(), sourcetype: sourcetype.clone(), strict, earliest: earliest.clone(), latest: latest.clone(), threads: 0, host: None };
+        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), ..Default::default() };
         let outcome = match runner::execute(&planner, &planned, &cfg) {
             Ok(o) => o,
             Err(runner::Failure::Exec(e)) => {
@@ -195,8 +373,10 @@ fn run(
             }
         };
         let batches = outcome.batches;
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        any_rows |= rows > 0;
         if let Some(stats) = &outcome.stats {
-            if !quiet {
+            if !o.quiet {
                 let warnings = &stats.warnings;
                 for w in warnings.iter().take(50) {
                     eprintln!("warning: {w}");
@@ -207,12 +387,25 @@ fn run(
                 eprintln!("{}", stats.summary_line());
             }
         }
+        let opts = OutputOptions { utc_offset_seconds, max_width: None };
+        if let Some(out) = &o.out {
+            let path = if labelled { per_query_out(out, name) } else { out.clone() };
+            let fmt = Format::from_path(&path);
+            let written = std::fs::File::create(&path).and_then(|mut f| output::write_results(&batches, fmt, &mut f, &opts));
+            if let Err(e) = written {
+                eprintln!("spelunk: writing {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            if !o.quiet {
+                eprintln!("{name}: {rows} row(s) written to {}", path.display());
+            }
+            continue;
+        }
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         if labelled {
             let _ = writeln!(out, "== {name}");
         }
-        let opts = OutputOptions { utc_offset_seconds: 0, max_width: None };
         if let Err(e) = output::write_results(&batches, format, &mut out, &opts) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("spelunk: writing results: {e}");
@@ -220,20 +413,23 @@ fn run(
             }
         }
     }
+    if status == ExitCode::SUCCESS && o.fail_on_results && any_rows {
+        return ExitCode::from(1);
+    }
     status
 }
 
 fn read_query_arg(q: &str) -> (String, String) {
     let p = Path::new(q);
     if p.is_file() {
-        if let Ok(t) = std::fs::read_to_string(p) {
+        if let Ok(t) = check::read_query_file(p) {
             return (p.display().to_string(), t);
         }
     }
     ("<query>".into(), q.to_string())
 }
 
-fn explain(query: &str, conf: &ConfArgs) -> ExitCode {
+fn explain(query: &str, conf: &ConfArgs, trace: bool, data: Vec<PathBuf>) -> ExitCode {
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
@@ -245,15 +441,17 @@ fn explain(query: &str, conf: &ConfArgs) -> ExitCode {
     let Some(planned) = plan_or_report(&planner, &name, &text) else {
         return ExitCode::from(2);
     };
-    println!("== query (macros expanded)\n{}\n", planned.expanded.text.trim());
-    if !planned.expanded.expansions.is_empty() {
-        println!("== macros");
-        for e in &planned.expanded.expansions {
-            println!("{}`{}` -> {}", "  ".repeat(e.depth), e.call, e.text.trim());
+    print!("{}", explain::render(&planned));
+    if trace {
+        let cfg = runner::RunConfig { data, threads: 1, ..Default::default() };
+        match runner::execute(&planner, &planned, &cfg) {
+            Ok(outcome) => print!("\n{}", explain::render_trace(&planned, &outcome.trace)),
+            Err(e) => {
+                eprintln!("spelunk: {name}: {e}");
+                return ExitCode::from(2);
+            }
         }
-        println!();
     }
-    println!("== plan\n{}", planned.plan);
     ExitCode::SUCCESS
 }
 
@@ -267,22 +465,29 @@ fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
     };
     let mut worst = 0u8;
     for f in files {
-        let text = match std::fs::read_to_string(f) {
+        let name = f.display().to_string();
+        let text = match check::read_query_file(f) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("spelunk: {}: {e}", f.display());
+                eprintln!("spelunk: {e}");
                 worst = 2;
                 continue;
             }
         };
-        match planner.plan(&text) {
-            Ok(_) => println!("{}: ok", f.display()),
-            Err(e) if e.error.code == spelunk_syntax::ErrorCode::UnsupportedCommand => {
-                println!("{}: unsupported: {}", f.display(), e.error.message);
-                worst = worst.max(1);
+        match check::classify(&planner, &text) {
+            check::Verdict::Ok(p) => {
+                eprint!("{}", lint_report(&p, &name, &text));
+                println!("{name}: ok");
             }
-            Err(e) => {
-                report(e.error.with_source(f.display().to_string(), e.text));
+            v @ check::Verdict::Unsupported { .. } => {
+                worst = worst.max(v.exit_code());
+                if let check::Verdict::Unsupported { names, error } = v {
+                    let why = error.map(|e| e.error.message).unwrap_or_else(|| "eval functions spelunk does not run yet".into());
+                    println!("{name}: unsupported: {} ({why})", names.join(", "));
+                }
+            }
+            check::Verdict::Error(e) => {
+                report(e.error.with_source(name, e.text));
                 worst = 2;
             }
         }
@@ -293,12 +498,17 @@ fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
 fn help(name: Option<&str>) -> ExitCode {
     match name {
         None => {
-            println!("Commands:");
+            println!("Commands (`spelunk help NAME` for syntax, details and an example):");
             for c in registry::COMMANDS {
-                println!("  {:<14} {}{}", c.name, c.summary, if c.implemented { "" } else { " (parse only)" });
+                let aliases = if c.aliases.is_empty() { String::new() } else { format!(" (also {})", c.aliases.join(", ")) };
+                println!("  {:<14} {}{}{}", c.name, c.summary, aliases, if c.implemented { "" } else { " [parse only]" });
             }
-            println!("\nFunctions: `spelunk help <name>`; eval: {}", registry::function_names(registry::FunctionKind::Eval).collect::<Vec<_>>().join(" "));
-            println!("aggregations: {}", registry::function_names(registry::FunctionKind::Aggregate).collect::<Vec<_>>().join(" "));
+            for (kind, title) in [(registry::FunctionKind::Eval, "eval/where functions"), (registry::FunctionKind::Aggregate, "stats functions")] {
+                println!("\n{title}:");
+                for f in registry::FUNCTIONS.iter().filter(|f| f.kind == kind) {
+                    println!("  {:<14} {}{}", f.name, f.summary, if f.implemented { "" } else { " [parse only]" });
+                }
+            }
             ExitCode::SUCCESS
         }
         Some(n) => {

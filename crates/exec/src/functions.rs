@@ -102,6 +102,39 @@ pub fn call(name: &Ident, args: &[Expr], span: Span, row: &dyn Row, cx: &EvalCon
             }
             _ => Value::Null,
         },
+        "cidrmatch" => match (text(0)?, a(1)?) {
+            (Some(cidr), v) if !v.is_null() => match parse_cidr(&cidr) {
+                Some(net) => Value::Bool(v.values().iter().any(|x| x.to_text().is_some_and(|ip| in_cidr(&net, &ip)))),
+                None => Value::Bool(false),
+            },
+            _ => Value::Null,
+        },
+        // ---- JSON
+        "spath" => match (text(0)?, text(1)?) {
+            (Some(j), Some(p)) => match crate::ops::json::parse(&j) {
+                Some(doc) => crate::ops::json::spath(&doc, &p, 1),
+                None => Value::Null,
+            },
+            _ => Value::Null,
+        },
+        "json_extract" => {
+            let Some(j) = text(0)? else { return Ok(Value::Null) };
+            let Some(doc) = crate::ops::json::parse(&j) else { return Ok(Value::Null) };
+            if args.len() < 2 {
+                return Ok(Value::Str(doc.to_json()));
+            }
+            let mut out = Vec::new();
+            for i in 1..args.len() {
+                let Some(p) = text(i)? else { continue };
+                // json_extract paths count array elements from 0
+                out.push(crate::ops::json::spath(&doc, &p, 0));
+            }
+            if out.len() == 1 {
+                out.pop().unwrap_or(Value::Null)
+            } else {
+                Value::from_values(out.into_iter().flat_map(|v| v.into_values()).collect())
+            }
+        }
         // ---- text
         "lower" => map_text(a(0)?, |s| s.to_lowercase()),
         "upper" => map_text(a(0)?, |s| s.to_uppercase()),
@@ -461,6 +494,47 @@ fn pcre_replacement(rep: &str) -> String {
     out
 }
 
+/// A parsed CIDR block: network address bits and prefix length.
+#[derive(Debug)]
+struct Cidr {
+    v6: bool,
+    net: u128,
+    prefix: u32,
+}
+
+fn ip_bits(ip: &str) -> Option<(bool, u128)> {
+    match ip.trim().parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(a) => Some((false, u32::from(a) as u128)),
+        std::net::IpAddr::V6(a) => Some((true, u128::from(a))),
+    }
+}
+
+fn parse_cidr(s: &str) -> Option<Cidr> {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, p.trim().parse::<u32>().ok()?),
+        None => (s, if s.contains(':') { 128 } else { 32 }),
+    };
+    let (v6, net) = ip_bits(addr)?;
+    let width = if v6 { 128 } else { 32 };
+    if prefix > width {
+        return None;
+    }
+    Some(Cidr { v6, net, prefix })
+}
+
+fn in_cidr(c: &Cidr, ip: &str) -> bool {
+    let Some((v6, bits)) = ip_bits(ip) else { return false };
+    if v6 != c.v6 {
+        return false;
+    }
+    let width = if v6 { 128 } else { 32 };
+    if c.prefix == 0 {
+        return true;
+    }
+    let shift = width - c.prefix;
+    (bits >> shift) == (c.net >> shift)
+}
+
 fn url_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -545,7 +619,17 @@ fn printf(fmt: &str, vals: &[Value]) -> String {
             'o' => it.next().and_then(|v| v.as_f64()).map(|f| format!("{:o}", f as i64)).unwrap_or_default(),
             c => format!("%{spec}{c}"),
         };
-        if body.len() < width {
+        let zero = !left && spec.trim_start_matches(['-', '+', ' ', '#', '\'']).starts_with('0') && matches!(conv, 'd' | 'i' | 'f' | 'F' | 'e' | 'x' | 'X' | 'o');
+        if zero && body.len() < width {
+            // `%05d`: zeros go after the sign
+            let (sign, digits) = match body.strip_prefix('-') {
+                Some(d) => ("-", d.to_string()),
+                None => ("", body.clone()),
+            };
+            out.push_str(sign);
+            out.push_str(&"0".repeat(width - body.len()));
+            out.push_str(&digits);
+        } else if body.len() < width {
             let pad = " ".repeat(width - body.len());
             if left {
                 out.push_str(&body);
@@ -585,8 +669,19 @@ mod tests {
     }
 
     #[test]
+    fn cidr() {
+        let c = parse_cidr("10.0.0.0/24").unwrap();
+        assert!(in_cidr(&c, "10.0.0.255"));
+        assert!(!in_cidr(&c, "10.0.1.0"));
+        assert!(!in_cidr(&c, "nope"));
+        assert!(in_cidr(&parse_cidr("0.0.0.0/0").unwrap(), "1.2.3.4"));
+        assert!(in_cidr(&parse_cidr("2001:db8::/32").unwrap(), "2001:db8::1"));
+    }
+
+    #[test]
     fn printf_basics() {
         assert_eq!(printf("%s=%d %.2f %%", &[Value::str("a"), Value::Num(3.7), Value::Num(1.234)]), "a=3 1.23 %");
         assert_eq!(commas(1234567.891), "1,234,567.89");
+        assert_eq!(printf("%05d|%-4d|%06.2f", &[Value::Int(-42), Value::Int(7), Value::Num(3.14159)]), "-0042|7   |003.14");
     }
 }

@@ -31,14 +31,54 @@ impl Pattern {
         spelunk_plan::pushdown::wildcard_match_ci(&self.lower, text)
     }
 
-    /// Substring match for bare terms against `_raw`.
+    /// Match a bare term or phrase against `_raw`. Splunk matches whole segments: the term must
+    /// start and end at a breaker (anything but a letter or digit) or the edge of the text, so
+    /// `fail` does not match `failed` (write `fail*`). A leading or trailing `*` lifts that end's
+    /// boundary. (Search Manual, "Event segmentation and searching".)
     pub fn contained_in(&self, raw: &str) -> bool {
         let hay = raw.to_lowercase();
-        if !self.has_wildcard {
-            return hay.contains(&self.lower);
+        let t = self.lower.as_str();
+        let open_start = t.starts_with('*');
+        let open_end = t.ends_with('*');
+        let core = t.trim_matches('*');
+        if core.is_empty() {
+            return true;
         }
-        spelunk_plan::pushdown::wildcard_match_ci(&format!("*{}*", self.lower), &hay)
+        if core.contains('*') {
+            // inner wildcards: anchor each end by extending the pattern to token edges
+            return hay
+                .char_indices()
+                .filter(|(i, _)| open_start || at_boundary_before(&hay, *i))
+                .any(|(i, _)| {
+                    let rest = &hay[i..];
+                    (0..=rest.len()).rev().filter(|e| rest.is_char_boundary(*e)).any(|e| {
+                        (open_end || at_boundary_after(&hay, i + e)) && spelunk_plan::pushdown::wildcard_match_ci(core, &rest[..e])
+                    })
+                });
+        }
+        let mut from = 0;
+        while let Some(pos) = hay[from..].find(core) {
+            let s = from + pos;
+            let e = s + core.len();
+            if (open_start || at_boundary_before(&hay, s)) && (open_end || at_boundary_after(&hay, e)) {
+                return true;
+            }
+            from = s + hay[s..].chars().next().map_or(1, |c| c.len_utf8());
+        }
+        false
     }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn at_boundary_before(text: &str, i: usize) -> bool {
+    text[..i].chars().next_back().is_none_or(|c| !is_word_char(c))
+}
+
+fn at_boundary_after(text: &str, i: usize) -> bool {
+    text[i..].chars().next().is_none_or(|c| !is_word_char(c))
 }
 
 pub fn matches(e: &SearchExpr, row: &dyn Row) -> bool {
@@ -93,5 +133,25 @@ pub fn matches(e: &SearchExpr, row: &dyn Row) -> bool {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pattern;
+
+    #[test]
+    fn terms_match_whole_segments() {
+        let raw = r#"{"msg":"Login FAILED for bob_admin at 10.0.0.1"}"#;
+        assert!(Pattern::new("failed").contained_in(raw));
+        assert!(!Pattern::new("fail").contained_in(raw));
+        assert!(Pattern::new("fail*").contained_in(raw));
+        assert!(Pattern::new("*ailed").contained_in(raw));
+        assert!(Pattern::new("bob").contained_in(raw));
+        assert!(Pattern::new("10.0.0.1").contained_in(raw));
+        assert!(Pattern::new("10.0.0").contained_in(raw));
+        assert!(Pattern::new("login failed").contained_in(raw));
+        assert!(Pattern::new("l*n").contained_in(raw));
+        assert!(!Pattern::new("ogi").contained_in(raw));
     }
 }

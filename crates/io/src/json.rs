@@ -16,9 +16,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Top-level members kept whole whatever the projection: the event time of each sourcetype.
-const KEEP_VALUE: [&str; 3] = ["eventTime", "time", "_time"];
+pub(crate) const KEEP_VALUE: [&str; 3] = ["eventTime", "time", "_time"];
 /// Top-level members whose presence decides the sourcetype or the record's shape.
-const KEEP_PRESENCE: [&str; 9] = ["eventVersion", "eventSource", "eventName", "class_uid", "metadata", "digestStartTime", "digestEndTime", "Records", "detail"];
+pub(crate) const KEEP_PRESENCE: [&str; 9] = ["eventVersion", "eventSource", "eventName", "class_uid", "metadata", "digestStartTime", "digestEndTime", "Records", "detail"];
 
 /// Parse a record's text, keeping the members `fields` needs (all of them for `Projection::All`).
 pub fn parse_projected(text: &str, fields: &FieldSet) -> Result<Value, serde_json::Error> {

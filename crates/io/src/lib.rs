@@ -2,30 +2,65 @@
 //!
 //! # The event batch convention (shared with spelunk-exec)
 //! - One column per field, named as Splunk's JSON extraction names it: nested objects flatten
-//!   to dotted names (`userIdentity.type`), arrays to `{}` names (`resources{}.ARN`).
+//!   to dotted names (`userIdentity.type`), arrays to `{}` names (`resources{}.ARN`,
+//!   `userAgent{}`, nested arrays `a{}{}`). See [`flatten`] for values: JSON numbers and
+//!   booleans are kept as their JSON text (`5`, `1.5`, `true`), JSON `null` is the text
+//!   `null`, empty objects and arrays give no field.
 //! - A field column is `Utf8` when every row of the batch has at most one value, and
-//!   `List<Utf8>` when some row has several (a multivalue field). A row without the field is
-//!   null. JSON numbers and booleans are kept as their JSON text (`5`, `1.5`, `true`).
-//! - `_time` is `Float64` epoch seconds (sub-second kept); `_raw` (the record's JSON text),
-//!   `source` (file path), `sourcetype` and `host` are `Utf8`.
-//! - Every batch holds events of one sourcetype ([`EventBatch::sourcetype`]).
+//!   `List<Utf8>` (item field `item`, nullable) when some row has several (a multivalue
+//!   field). A row without the field is null. The same field can be `Utf8` in one batch and
+//!   `List<Utf8>` in the next: consumers take both.
+//! - `_time` is `Float64` epoch seconds (sub-second kept); `_raw` (the record's JSON text: an
+//!   NDJSON line as it is, a record out of a document in compact form, key order kept),
+//!   `source` (file path as given or walked), `sourcetype` and `host` are `Utf8`.
+//! - Columns: `_time`, `_raw`, `source`, `sourcetype`, `host` first, then fields in first-seen
+//!   order. With [`Projection::Fields`], exactly the requested columns are built, and a
+//!   requested field that no record of the batch has is *omitted* (not an all-null column).
+//! - Every batch holds events of one sourcetype ([`EventBatch::sourcetype`]); a batch is
+//!   flushed when the sourcetype changes or it reaches [`ScanOptions::batch_size`] rows.
 //!
-//! Input shapes: CloudTrail `{"Records":[...]}`, JSON arrays of records, NDJSON, single
-//! objects; gzip detected by its magic bytes. Schemas are never inferred: columns are built
-//! from each record's values, so a field that is a string in one record and an object in
-//! another (CloudTrail's `requestParameters`) cannot break a batch.
+//! # Inputs
+//! Files or folders (walked recursively, sorted by name; dot-files skipped). Compression by
+//! content: gzip (multi-member) and zstd. Shapes by content: CloudTrail `{"Records":[...]}`
+//! (streamed record by record), JSON arrays (streamed element by element), NDJSON, single or
+//! concatenated (pretty-printed) objects, EventBridge/CloudTrail Lake `detail` wrappers,
+//! Parquet (`PAR1`), CSV/TSV with a header (by name), anything else as plain text lines.
+//! CloudTrail digest files are skipped with a note. Sourcetype by record content
+//! ([`detect_sourcetype`]) unless [`ScanOptions::sourcetype`] overrides it.
+//!
+//! Schemas are never inferred: columns are built from each record's values, so a field that is
+//! a string in one record and an object in another (CloudTrail's `requestParameters`) cannot
+//! break a batch; the two simply give different flattened names.
+//!
+//! # Bad input
+//! Malformed records, truncated compressed data, invalid UTF-8 (replaced, event kept, noted),
+//! records over 256 MiB, binary files, unreadable files: each is an [`IoWarning`] (file, line
+//! and/or byte offset) and a count in [`ScanStats::skipped`] by reason; reading goes on. With
+//! [`ScanOptions::strict`] the first one is an [`IoError::Strict`] instead. Nesting deeper than
+//! [`MAX_DEPTH`] is kept as JSON text, not rejected.
+//!
+//! # Cost
+//! Only projected fields are parsed and built: other members are skipped by the parser
+//! without allocation (and Parquet columns not needed are not read). With
+//! [`ScanOptions::raw_prefilter`], records lacking a required term are ruled out on their raw
+//! bytes before parsing. Memory is one batch plus one file's decoding state (one record, one
+//! NDJSON block, or one Parquet batch). Files can be scanned in parallel: see [`plan_units`]
+//! and [`scan_units`].
 
 mod flatten;
+mod json;
 mod parquet;
 mod prefilter;
 mod prune;
 mod reader;
+mod stream;
 mod time;
 
-pub use flatten::{flatten, Projection};
+pub use flatten::{flatten, flatten_with, FieldSet, Projection, MAX_DEPTH};
+pub use json::parse_projected;
 pub use reader::{list_files, plan_units, scan, scan_units, EventBatch, IoError, IoWarning, ScanOptions, ScanStats, Scanner, WorkUnit};
 pub use prune::{path_time_bounds, prune_by_time};
-pub use time::parse_time;
+pub use time::{event_time, parse_time};
 
 /// The sourcetype of a record, by its content: CloudTrail records have `eventVersion`,
 /// `eventSource` and `eventName`; OCSF records have `class_uid` and `metadata`.

@@ -15,9 +15,23 @@ pub struct ParquetRows {
 }
 
 impl ParquetRows {
-    pub fn open(path: &Path, batch_size: usize) -> Result<Self, String> {
+    /// Open a file, reading only the top-level columns that lead to a projected field (and
+    /// those that decide the sourcetype and time).
+    pub fn open(path: &Path, batch_size: usize, fields: &crate::flatten::FieldSet) -> Result<Self, String> {
         let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-        let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| format!("invalid Parquet: {e}"))?;
+        let mut b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| format!("invalid Parquet: {e}"))?;
+        if !fields.is_all() {
+            let keep: Vec<usize> = b
+                .schema()
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| fields.descends(f.name()) || crate::json::KEEP_VALUE.contains(&f.name().as_str()) || crate::json::KEEP_PRESENCE.contains(&f.name().as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            let mask = parquet::arrow::ProjectionMask::roots(b.parquet_schema(), keep);
+            b = b.with_projection(mask);
+        }
         let reader = b.with_batch_size(batch_size.max(1)).build().map_err(|e| format!("invalid Parquet: {e}"))?;
         Ok(ParquetRows { reader })
     }

@@ -1,7 +1,9 @@
 //! Walking paths, opening (gzip-aware) files, recognising their shape and streaming records
 //! into event batches.
 
-use crate::flatten::{flatten, Projection};
+use crate::flatten::{flatten_with, FieldSet, Projection};
+use crate::json::{needs_full_parse, parse_projected};
+use crate::stream::{Item, JsonStream};
 use crate::time::event_time;
 use arrow::array::{ArrayRef, Float64Builder, ListBuilder, StringBuilder};
 use arrow::datatypes::{Field, Schema};
@@ -24,10 +26,20 @@ pub struct ScanOptions {
     /// Rows per batch.
     pub batch_size: usize,
     /// Groups of terms: a record that can match contains at least one term of every group
-    /// (ASCII case-insensitively); records that do not are skipped before they are parsed.
+    /// (ASCII case-insensitively); records that do not are skipped before they are parsed and
+    /// counted in [`ScanStats::prefiltered`]. `vec![vec![a], vec![b]]` requires both `a` and
+    /// `b` (see [`ScanOptions::require_all`]); an empty list filters nothing.
     pub raw_prefilter: Vec<Vec<String>>,
     /// Fail on the first skipped input instead of reporting it and going on.
     pub strict: bool,
+}
+
+impl ScanOptions {
+    /// Require every one of `terms` in a record's raw text (one group per term).
+    pub fn require_all<I: IntoIterator<Item = S>, S: Into<String>>(mut self, terms: I) -> Self {
+        self.raw_prefilter.extend(terms.into_iter().map(|t| vec![t.into()]));
+        self
+    }
 }
 
 impl Default for ScanOptions {
@@ -57,8 +69,11 @@ impl fmt::Display for IoWarning {
         write!(f, "{}", self.file.display())?;
         if let Some(l) = self.line {
             write!(f, ":{l}")?;
-        } else if let Some(b) = self.byte_offset {
-            write!(f, " (byte {b})")?;
+        }
+        if let Some(b) = self.byte_offset {
+            if self.line.is_none() {
+                write!(f, ": byte {b}")?;
+            }
         }
         write!(f, ": {}", self.message)
     }
@@ -107,7 +122,7 @@ impl ScanStats {
 
     /// One line for stderr: files, events, and what was skipped by reason.
     pub fn summary_line(&self) -> String {
-        let mut s = format!("read {} file(s), {} event(s), {} byte(s)", self.files_read, self.events_read, self.bytes_read);
+        let mut s = format!("read {} file(s), {} event(s), {} byte(s)", thousands(self.files_read as u64), thousands(self.events_read), thousands(self.bytes_read));
         if self.files_pruned > 0 {
             s.push_str(&format!("; {} file(s) outside the time range not opened", self.files_pruned));
         }
@@ -117,7 +132,7 @@ impl ScanStats {
         let skipped: u64 = self.skipped.values().sum();
         if skipped > 0 {
             let reasons: Vec<String> = self.skipped.iter().map(|(r, n)| format!("{r}: {n}")).collect();
-            s.push_str(&format!("; skipped {} ({})", skipped, reasons.join(", ")));
+            s.push_str(&format!("; skipped {} ({})", thousands(skipped), reasons.join(", ")));
         }
         if self.events_without_time > 0 {
             s.push_str(&format!("; {} event(s) without a parsable time got their file's modification time", self.events_without_time));
@@ -126,27 +141,32 @@ impl ScanStats {
     }
 }
 
-#[derive(Debug)]
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Why a scan stopped. Every variant names the file (and the line or byte when known).
+#[derive(Debug, thiserror::Error)]
 pub enum IoError {
     /// A path given on the command line does not exist or cannot be listed.
+    #[error("{}: {message}", path.display())]
     Path { path: PathBuf, message: String },
     /// Strict mode: the first skipped input.
+    #[error("{0} (--strict)")]
     Strict(IoWarning),
     /// Building a batch failed (a bug, reported rather than panicking).
+    #[error("internal error building a batch: {0}")]
     Arrow(String),
 }
-
-impl fmt::Display for IoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IoError::Path { path, message } => write!(f, "{}: {}", path.display(), message),
-            IoError::Strict(w) => write!(f, "{w} (--strict)"),
-            IoError::Arrow(m) => write!(f, "internal error building a batch: {m}"),
-        }
-    }
-}
-
-impl std::error::Error for IoError {}
 
 /// A piece of input one scanner reads: a whole file, or a byte range of a plain NDJSON file
 /// (lines whose first byte lies in `start..end`).
@@ -235,6 +255,12 @@ pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
     let (files, stats) = list_files(paths)?;
     let units = files.into_iter().map(|path| WorkUnit { path, range: None }).collect();
     let mut s = scan_units(units, opts);
+    // unreadable entries met while walking the folders: skips like any other
+    if s.opts.strict {
+        if let Some(w) = stats.warnings.first() {
+            return Err(IoError::Strict(w.clone()));
+        }
+    }
     s.stats = stats;
     Ok(s)
 }
@@ -243,17 +269,31 @@ pub fn scan(paths: &[PathBuf], opts: ScanOptions) -> Result<Scanner, IoError> {
 pub fn scan_units(units: Vec<WorkUnit>, opts: ScanOptions) -> Scanner {
     // --strict validates every record, so it reads without the prefilter
     let prefilter = if opts.strict { None } else { crate::prefilter::Prefilter::new(&opts.raw_prefilter) };
-    Scanner { files: units, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, stats: ScanStats::default(), failed: false, prefilter }
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for u in &units {
+        if paths.last() != Some(&u.path) {
+            paths.push(u.path.clone());
+        }
+    }
+    let fields = FieldSet::new(&opts.projection);
+    Scanner { files: units, paths, next_file: 0, current: None, rows: Rows::default(), ready: std::collections::VecDeque::new(), opts, fields, all_fields: FieldSet::new(&Projection::All), stats: ScanStats::default(), failed: false, prefilter }
 }
 
-/// Streams event batches from the files, one file open at a time.
+
+/// Streams event batches from the files, one file open at a time. Memory: the batch being
+/// built plus one file's decoding state (one record, or one Parquet row group).
 pub struct Scanner {
     files: Vec<WorkUnit>,
+    /// The files, in reading order.
+    paths: Vec<PathBuf>,
     next_file: usize,
     current: Option<FileRecords>,
     rows: Rows,
     ready: std::collections::VecDeque<EventBatch>,
     opts: ScanOptions,
+    /// The projection, compiled.
+    fields: FieldSet,
+    all_fields: FieldSet,
     stats: ScanStats,
     failed: bool,
     /// The compiled raw-text prefilter.
@@ -266,6 +306,10 @@ impl Scanner {
     }
     pub fn units(&self) -> &[WorkUnit] {
         &self.files
+    }
+    /// The files this scanner reads, in order (folders walked, sorted by name).
+    pub fn files(&self) -> &[PathBuf] {
+        &self.paths
     }
 }
 
@@ -281,7 +325,8 @@ struct Rows {
 
 enum FileRecords {
     Lines { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str> },
-    Docs { records: std::vec::IntoIter<String>, path: PathBuf, mtime: f64, source: Arc<str> },
+    /// JSON documents: arrays, `{"Records":[...]}`, pretty-printed or concatenated objects.
+    Stream { stream: JsonStream<Box<dyn BufRead>>, seen: u64, path: PathBuf, mtime: f64, source: Arc<str> },
     Parquet { rows: crate::parquet::ParquetRows, path: PathBuf, mtime: f64, source: Arc<str> },
     /// CSV (or TSV) with a header row: one event per row, fields named by the header.
     Csv { reader: csv::Reader<Box<dyn BufRead>>, headers: Vec<String>, delimiter: u8, path: PathBuf, mtime: f64, source: Arc<str> },
@@ -381,18 +426,61 @@ fn read_block(r: &mut dyn BufRead, cap: usize, out: &mut Vec<u8>) -> std::io::Re
     Ok(())
 }
 
+fn file_mtime(path: &Path) -> f64 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Append one line (up to and including `\n`) to `out`, at most `cap` bytes of it; `None` at
+/// the end, `Some(false)` when the line is longer than `cap`. On an error, what was read before
+/// it stays in `out`.
+fn read_line_capped(r: &mut dyn BufRead, out: &mut Vec<u8>, cap: usize) -> std::io::Result<Option<bool>> {
+    let start = out.len();
+    let mut any = false;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(any.then_some(true));
+        }
+        any = true;
+        let (n, end) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = cap.saturating_sub(out.len() - start);
+        let n = n.min(room);
+        out.extend_from_slice(&buf[..n]);
+        r.consume(n);
+        if end && n > 0 && out.last() == Some(&b'\n') {
+            return Ok(Some(true));
+        }
+        if out.len() - start >= cap {
+            return Ok(Some(false));
+        }
+    }
+}
+
+/// The first bytes of a file peeked to choose its reader (bounded: a file that is one huge
+/// line is not read whole to decide).
+const PEEK_LINE_BYTES: usize = 1 << 20;
+
 impl Scanner {
     fn open_next(&mut self) -> Result<bool, IoError> {
         while self.next_file < self.files.len() {
             let unit = self.files[self.next_file].clone();
             let path = unit.path.clone();
             self.next_file += 1;
+            let mtime = file_mtime(&path);
+            let source: Arc<str> = Arc::from(path.display().to_string());
             if let Some((start, end)) = unit.range {
                 match open_range(&path, start, end) {
                     Ok(reader) => {
                         self.stats.files_read += usize::from(start == 0);
-                        let source: Arc<str> = Arc::from(path.display().to_string());
-                        self.current = Some(FileRecords::Lines { reader, line: 0, path, mtime: 0.0, source });
+                        self.current = Some(FileRecords::Lines { reader, line: 0, path, mtime, source });
                         return Ok(true);
                     }
                     Err(e) => {
@@ -401,13 +489,6 @@ impl Scanner {
                     }
                 }
             }
-            let mtime = std::fs::metadata(&path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0);
-            let source: Arc<str> = Arc::from(path.display().to_string());
             let mut reader = match open(&path) {
                 Ok(r) => r,
                 Err(e) => {
@@ -416,7 +497,7 @@ impl Scanner {
                 }
             };
             if reader.fill_buf().map(|b| b.starts_with(b"PAR1")).unwrap_or(false) {
-                match crate::parquet::ParquetRows::open(&path, self.opts.batch_size) {
+                match crate::parquet::ParquetRows::open(&path, self.opts.batch_size, &self.fields) {
                     Ok(rows) => {
                         self.stats.files_read += 1;
                         self.stats.bytes_read += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -430,93 +511,101 @@ impl Scanner {
                 }
             }
             self.stats.files_read += 1;
-            // Shape: NDJSON when the first non-empty line is a whole JSON value; else one document.
-            let mut first = String::new();
-            let mut consumed = Vec::new();
-            loop {
-                first.clear();
-                let mut buf = Vec::new();
-                match reader.read_until(b'\n', &mut buf) {
-                    Ok(0) => break,
-                    Ok(_) => {
-                        consumed.extend_from_slice(&buf);
-                        if !trim_ascii(&buf).is_empty() {
-                            first = match std::str::from_utf8(&buf) {
-                                Ok(t) => t.to_string(),
-                                Err(_) => String::from_utf8_lossy(&buf).into_owned(),
-                            };
-                            break;
+            // The shape, from the first non-blank byte and line: `[` is a JSON document; `{` is
+            // NDJSON when the first line is a whole object (or, when it is broken, the next
+            // one is), else a document (pretty-printed, `{"Records":[...]}`, concatenated);
+            // anything else is CSV/TSV (by name) or plain text.
+            let first_byte = loop {
+                match reader.fill_buf() {
+                    Ok([]) => break None,
+                    Ok(buf) => {
+                        let n = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                        if n < buf.len() {
+                            break Some(buf[n]);
                         }
+                        let len = buf.len();
+                        reader.consume(len);
                     }
                     Err(e) => {
-                        self.skip("unreadable file", &path, None, e.to_string())?;
+                        self.skip("unreadable file", &path, None, format!("{e} (truncated or corrupt compressed data?)"))?;
+                        break None;
+                    }
+                }
+            };
+            let Some(first_byte) = first_byte else { continue };
+            if first_byte == b'[' {
+                self.current = Some(FileRecords::Stream { stream: JsonStream::new(reader), seen: 0, path, mtime, source });
+                return Ok(true);
+            }
+            if first_byte == b'{' {
+                let mut consumed = Vec::new();
+                let mut ndjson = false;
+                let mut stream = false;
+                // first line, then (only when the first looks like a broken one-line object) the next
+                for attempt in 0..2 {
+                    let got = loop {
+                        let start = consumed.len();
+                        match read_line_capped(&mut reader, &mut consumed, PEEK_LINE_BYTES) {
+                            Ok(Some(whole)) => {
+                                if !whole {
+                                    break None;
+                                }
+                                let t = trim_ascii(&consumed[start..]);
+                                if !t.is_empty() {
+                                    break Some(t.to_vec());
+                                }
+                            }
+                            // the end, or an error the reader will meet (and report) again
+                            Ok(None) | Err(_) => break None,
+                        }
+                    };
+                    let Some(t) = got else { break };
+                    if t.starts_with(b"{\"Records\"") && attempt == 0 {
+                        stream = true;
+                        break;
+                    }
+                    if t.starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(&t).is_ok() {
+                        ndjson = true;
+                        break;
+                    }
+                    let one_line_object = t.len() > 1 && t.starts_with(b"{") && t.ends_with(b"}");
+                    if attempt == 1 || !one_line_object {
                         break;
                     }
                 }
-            }
-            if consumed.is_empty() {
-                continue;
-            }
-            let first_is_value = {
-                let t = first.trim();
-                t.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok()
-            };
-            let rest: Box<dyn BufRead> = Box::new(std::io::Cursor::new(consumed).chain(reader));
-            let starts_json = first.trim_start().starts_with(['{', '[']);
-            if !starts_json {
-                let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
-                let ext = if ext == "gz" || ext == "zst" {
-                    path.file_stem().and_then(|s| Path::new(s).extension()).and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default()
+                let rest: Box<dyn BufRead> = Box::new(BufReader::new(std::io::Cursor::new(consumed).chain(reader)));
+                if ndjson && !stream {
+                    self.current = Some(FileRecords::Lines { reader: rest, line: 0, path, mtime, source });
                 } else {
-                    ext
-                };
-                if ext == "csv" || ext == "tsv" {
-                    let delimiter = if ext == "tsv" { b'\t' } else { b',' };
-                    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(rest);
-                    match reader.headers() {
-                        Ok(h) => {
-                            let headers = h.iter().map(|x| x.trim().to_string()).collect();
-                            self.current = Some(FileRecords::Csv { reader, headers, delimiter, path, mtime, source });
-                        }
-                        Err(e) => {
-                            self.skip("malformed CSV", &path, Some(1), format!("malformed CSV header: {e}"))?;
-                            continue;
-                        }
-                    }
-                } else {
-                    self.current = Some(FileRecords::Text { reader: rest, line: 0, path, mtime, source });
+                    self.current = Some(FileRecords::Stream { stream: JsonStream::new(rest), seen: 0, path, mtime, source });
                 }
                 return Ok(true);
             }
-            if first_is_value {
-                self.current = Some(FileRecords::Lines { reader: Box::new(BufReader::new(rest)), line: 0, path, mtime, source });
+            let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+            let ext = if ext == "gz" || ext == "zst" {
+                path.file_stem().and_then(|s| Path::new(s).extension()).and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default()
             } else {
-                let mut all = Vec::new();
-                let mut r = rest;
-                if let Err(e) = r.read_to_end(&mut all) {
-                    self.skip("unreadable file", &path, None, format!("{e} (truncated or corrupt compressed data?)"))?;
-                    if all.is_empty() {
-                        continue;
-                    }
-                }
-                self.stats.bytes_read += all.len() as u64;
-                // no record of this document can match: skip it without building records, but
-                // still check it is JSON so bad files are named
-                if !self.prefilter_ok(&all) && serde_json::from_slice::<serde::de::IgnoredAny>(&all).is_ok() {
-                    self.stats.prefiltered += 1;
-                    continue;
-                }
-                match self.split_document(&all, &path) {
-                    Ok(records) => {
-                        self.current = Some(FileRecords::Docs { records: records.into_iter(), path, mtime, source });
+                ext
+            };
+            if ext == "csv" || ext == "tsv" {
+                let delimiter = if ext == "tsv" { b'\t' } else { b',' };
+                let mut csv_reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(reader);
+                match csv_reader.headers() {
+                    Ok(h) => {
+                        let headers = h.iter().map(|x| x.trim().to_string()).collect();
+                        self.current = Some(FileRecords::Csv { reader: csv_reader, headers, delimiter, path, mtime, source });
                     }
                     Err(e) => {
-                        let line = e.line() as u64;
-                        let what = if all.iter().take(512).any(|b| *b == 0) { "not a text file" } else { "malformed JSON" };
-                        self.skip(what, &path, Some(line), format!("{what}: {e}"))?;
+                        self.skip("malformed CSV", &path, Some(1), format!("malformed CSV header: {e}"))?;
                         continue;
                     }
                 }
+            } else {
+                if reader.fill_buf().map(|b| b.iter().take(512).any(|c| *c == 0)).unwrap_or(false) {
+                    self.skip("not a text file", &path, None, "binary content (NUL bytes), not JSON, CSV or text: skipped".into())?;
+                    continue;
+                }
+                self.current = Some(FileRecords::Text { reader, line: 0, path, mtime, source });
             }
             return Ok(true);
         }
@@ -531,41 +620,13 @@ impl Scanner {
         }
     }
 
-    /// The raw text of each record of one JSON document: `{"Records": [...]}` (CloudTrail's S3
-    /// delivery), an array of records, or one object. Records are not parsed here, so the
-    /// prefilter can rule them out first.
-    fn split_document(&mut self, doc: &[u8], path: &Path) -> Result<Vec<String>, serde_json::Error> {
-        use serde_json::value::RawValue;
-        #[derive(serde::Deserialize)]
-        struct RecordsDoc<'a> {
-            #[serde(rename = "Records", borrow)]
-            records: Vec<&'a RawValue>,
-        }
-        if let Ok(d) = serde_json::from_slice::<RecordsDoc>(doc) {
-            return Ok(d.records.into_iter().map(|r| r.get().to_string()).collect());
-        }
-        if let Ok(items) = serde_json::from_slice::<Vec<&RawValue>>(doc) {
-            return Ok(items.into_iter().map(|r| r.get().to_string()).collect());
-        }
-        let v: Value = serde_json::from_slice(doc)?;
-        match &v {
-            Value::Object(m) if m.contains_key("digestStartTime") && m.contains_key("digestEndTime") => {
-                // ignore the strict-mode error here: a digest file is expected, not bad input
-                let w = IoWarning { file: path.to_path_buf(), line: None, byte_offset: None, message: "CloudTrail digest file (no events): skipped".into() };
-                self.stats.warn("CloudTrail digest file", w);
-                Ok(Vec::new())
-            }
-            Value::Object(_) => Ok(vec![String::from_utf8_lossy(doc).trim().to_string()]),
-            _ => {
-                let w = IoWarning { file: path.to_path_buf(), line: None, byte_offset: None, message: "the document is not a JSON object or array".into() };
-                self.stats.warn("not a JSON object", w);
-                Ok(Vec::new())
-            }
-        }
+    fn skip(&mut self, reason: &str, path: &Path, line: Option<u64>, message: String) -> Result<(), IoError> {
+        self.skip_at(reason, path, line, None, message)
     }
 
-    fn skip(&mut self, reason: &str, path: &Path, line: Option<u64>, message: String) -> Result<(), IoError> {
-        let w = IoWarning { file: path.to_path_buf(), line, byte_offset: None, message };
+    /// Report a skipped input (or fail, in strict mode).
+    fn skip_at(&mut self, reason: &str, path: &Path, line: Option<u64>, byte_offset: Option<u64>, message: String) -> Result<(), IoError> {
+        let w = IoWarning { file: path.to_path_buf(), line, byte_offset, message };
         if self.opts.strict {
             self.failed = true;
             return Err(IoError::Strict(w));
@@ -574,44 +635,34 @@ impl Scanner {
         Ok(())
     }
 
+    /// A note that is not a skip (strict mode does not fail on it).
+    fn note(&mut self, path: &Path, line: Option<u64>, message: &str) {
+        if self.stats.warnings.len() < MAX_WARNINGS {
+            self.stats.warnings.push(IoWarning { file: path.to_path_buf(), line, byte_offset: None, message: message.into() });
+        }
+    }
+
     /// One non-empty NDJSON line: a record, or a whole `{"Records":[...]}` document.
     fn handle_line(&mut self, text: &[u8], path: &Path, line: u64, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
-        let path = path.to_path_buf();
         if text.starts_with(b"{\"Records\"") {
+            // no record of the document can match: skip it unsplit, but still check it is JSON
             if !self.prefilter_ok(text) && serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok() {
                 self.stats.prefiltered += 1;
                 return Ok(());
             }
-            return match self.split_document(text, &path) {
-                Ok(recs) => {
-                    for raw in recs {
-                        self.add_raw(raw, &path, Some(line), mtime, source)?;
-                    }
-                    Ok(())
+            for item in JsonStream::new(text) {
+                match item {
+                    Item::Record { text, .. } => self.add_bytes(text, true, path, line, None, mtime, source)?,
+                    Item::Bad { message, .. } => self.skip("malformed JSON", path, Some(line), message)?,
                 }
-                Err(e) => self.skip("malformed JSON", &path, Some(line), format!("malformed JSON: {e}")),
-            };
+            }
+            return Ok(());
         }
         if !self.prefilter_ok(text) {
             self.stats.prefiltered += 1;
             return Ok(());
         }
-        match std::str::from_utf8(text) {
-            Ok(t) => self.add_raw(t.to_string(), &path, Some(line), mtime, source),
-            Err(_) => {
-                // keep the record when it is still JSON with the bad bytes replaced (U+FFFD)
-                let t = String::from_utf8_lossy(text).into_owned();
-                match serde_json::from_str::<Value>(&t) {
-                    Ok(v) => {
-                        if self.stats.warnings.len() < MAX_WARNINGS {
-                            self.stats.warnings.push(IoWarning { file: path.clone(), line: Some(line), byte_offset: None, message: "invalid UTF-8 replaced with U+FFFD (event kept)".into() });
-                        }
-                        self.add_record(v, Some(t), &path, Some(line), mtime, source)
-                    }
-                    Err(e) => self.skip("invalid UTF-8", &path, Some(line), format!("invalid UTF-8 and not JSON: {e}")),
-                }
-            }
-        }
+        self.add_bytes(text.to_vec(), false, path, line, None, mtime, source)
     }
 
     /// Add a CSV row or text line: its fields (if any), its raw text, and a default sourcetype.
@@ -622,22 +673,57 @@ impl Scanner {
         self.push_row(v, raw, st, mtime, source)
     }
 
-    /// Prefilter, parse and add one record given as JSON text.
-    fn add_raw(&mut self, raw: String, path: &Path, line: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
-        if !self.prefilter_ok(raw.as_bytes()) {
+    /// Prefilter, parse (only what the projection needs) and add one record given as JSON text;
+    /// `compact_raw`: the record came out of a document, and `_raw` is its one-line form.
+    #[allow(clippy::too_many_arguments)]
+    fn add_raw(&mut self, raw: String, compact_raw: bool, path: &Path, line: Option<u64>, offset: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
+        // a record ruled out by the prefilter is still checked to be JSON, so bad input is named
+        if !self.prefilter_ok(raw.as_bytes()) && serde_json::from_str::<serde::de::IgnoredAny>(&raw).is_ok() {
             self.stats.prefiltered += 1;
             return Ok(());
         }
-        match serde_json::from_str::<Value>(&raw) {
-            Ok(v) => self.add_record(v, Some(raw), path, line, mtime, source),
-            Err(e) => self.skip("malformed JSON", path, line, format!("malformed JSON: {e}")),
+        let parsed = match parse_projected(&raw, &self.fields) {
+            // a `Records` document or a `detail` wrapper: its fields live elsewhere, parse it all
+            Ok(v) if !self.fields.is_all() && needs_full_parse(&v) => parse_projected(&raw, &self.all_fields),
+            other => other,
+        };
+        match parsed {
+            Ok(v) => {
+                let raw = match compact_raw.then(|| crate::stream::compact(&raw)).flatten() {
+                    Some(c) => c,
+                    None => raw,
+                };
+                self.add_record(v, Some(raw), path, line, mtime, source)
+            }
+            Err(e) => {
+                // serde_json counts lines and columns within the record: make them the file's
+                let (el, ec) = (e.line() as u64, e.column());
+                let line = line.map(|l| l + el.saturating_sub(1));
+                let at = if el > 1 { format!("column {ec}") } else { format!("character {ec} of the record") };
+                let what = format!("{e}");
+                let what = what.split(" at line ").next().unwrap_or(&what).to_string();
+                self.skip_at("malformed JSON", path, line, offset, format!("malformed JSON: {what} ({at})"))
+            }
         }
+    }
+
+    /// Add one record's text from the JSON stream (lossy UTF-8 with a note when it must be).
+    #[allow(clippy::too_many_arguments)]
+    fn add_bytes(&mut self, text: Vec<u8>, compact_raw: bool, path: &Path, line: u64, offset: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
+        let raw = match String::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.note(path, Some(line), "invalid UTF-8 replaced with U+FFFD (event kept)");
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
+        };
+        self.add_raw(raw, compact_raw, path, Some(line), offset, mtime, source)
     }
 
     /// Add one parsed record (or several, for a `Records` object on an NDJSON line).
     fn add_record(&mut self, v: Value, raw: Option<String>, path: &Path, line: Option<u64>, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
         let Value::Object(obj) = &v else {
-            return self.skip("not a JSON object", path, line, "record is not a JSON object".into());
+            return self.skip("not a JSON object", path, line, format!("record is not a JSON object: {}", preview(&v.to_string())));
         };
         if obj.contains_key("digestStartTime") && obj.contains_key("digestEndTime") {
             let w = IoWarning { file: path.to_path_buf(), line, byte_offset: None, message: "CloudTrail digest file (no events): skipped".into() };
@@ -687,7 +773,7 @@ impl Scanner {
             Projection::All => true,
             Projection::Fields(f) => f.contains("_raw"),
         };
-        self.rows.fields.push(flatten(&v, &self.opts.projection));
+        self.rows.fields.push(flatten_with(&v, &self.fields));
         self.rows.raw.push(if want_raw { raw } else { String::new() });
         self.rows.time.push(t);
         self.rows.source.push(source.clone());
@@ -890,7 +976,7 @@ impl Scanner {
                                     m.insert(h.clone(), Value::String(v.to_string()));
                                 }
                             }
-                            self.add_shaped(Value::Object(m), raw, "csv", &path, line, mtime, &source)?;
+                            self.add_shaped(Value::Object(m), raw, if delimiter == b'\t' { "tsv" } else { "csv" }, &path, line, mtime, &source)?;
                         }
                         Err(e) => {
                             let line = e.position().map(|p| p.line());
@@ -932,17 +1018,48 @@ impl Scanner {
                 self.current = Some(FileRecords::Text { reader, line, path, mtime, source });
                 Ok(true)
             }
-            FileRecords::Docs { mut records, path, mtime, source } => {
+            FileRecords::Stream { mut stream, mut seen, path, mtime, source } => {
                 for _ in 0..self.opts.batch_size.max(1) {
-                    let Some(raw) = records.next() else {
-                        return Ok(true);
-                    };
-                    self.add_raw(raw, &path, None, mtime, &source)?;
+                    let item = stream.next();
+                    self.stats.bytes_read += stream.offset() - seen;
+                    seen = stream.offset();
+                    match item {
+                        None => return Ok(true),
+                        Some(Item::Record { text, line, offset }) => self.add_bytes(text, true, &path, line, Some(offset), mtime, &source)?,
+                        Some(Item::Bad { line, offset, message, fatal }) => {
+                            let reason = if message.starts_with("truncated") {
+                                "truncated JSON"
+                            } else if message.starts_with("record larger") {
+                                "record too large"
+                            } else if message.contains("compressed") {
+                                "unreadable file"
+                            } else {
+                                "malformed JSON"
+                            };
+                            self.skip_at(reason, &path, Some(line), Some(offset), message)?;
+                            if fatal {
+                                return Ok(true);
+                            }
+                        }
+                    }
                 }
-                self.current = Some(FileRecords::Docs { records, path, mtime, source });
+                self.current = Some(FileRecords::Stream { stream, seen, path, mtime, source });
                 Ok(true)
             }
         }
+    }
+}
+
+/// The start of a text, for messages.
+fn preview(t: &str) -> String {
+    let mut end = t.len().min(60);
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < t.len() {
+        format!("{}...", &t[..end])
+    } else {
+        t.to_string()
     }
 }
 

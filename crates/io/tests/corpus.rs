@@ -28,27 +28,87 @@ fn count(dir: &PathBuf) -> (u64, spelunk_io::ScanStats, std::collections::BTreeM
     (n, s.stats().clone(), by_st)
 }
 
+/// Events per file, each file scanned on its own.
+fn per_file(dir: &PathBuf) -> std::collections::BTreeMap<String, u64> {
+    let (files, _) = spelunk_io::list_files(&[dir.clone()]).expect("list");
+    files
+        .iter()
+        .map(|f| {
+            let opts = ScanOptions { projection: Projection::Fields(["_time".to_string()].into()), ..ScanOptions::default() };
+            let n = scan(&[f.clone()], opts).expect("scan").map(|b| b.map(|b| b.batch.num_rows() as u64).unwrap_or(0)).sum();
+            (f.file_name().expect("name").to_string_lossy().into_owned(), n)
+        })
+        .collect()
+}
+
+/// `| `file` | records | ...` rows of DATA_SOURCES.md's Stratus table.
+fn documented_counts(md: &str) -> std::collections::BTreeMap<String, u64> {
+    md.lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('|').map(str::trim).collect();
+            let name = cols.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            let n = cols.get(2)?.parse::<u64>().ok()?;
+            Some((name.to_string(), n))
+        })
+        .collect()
+}
+
 #[test]
 fn cloudtrail_corpus_has_797_records() {
     let Some(c) = corpus() else { return };
     let (n, stats, by_st) = count(&c.join("cloudtrail"));
-    // DATA_SOURCES.md: "797 CloudTrail records in cloudtrail/ (62 data files + 1 index TSV)"
+    eprintln!("cloudtrail/: {}; by sourcetype {by_st:?}", stats.summary_line());
+    // DATA_SOURCES.md: "797 CloudTrail records in cloudtrail/ (62 data files + 1 index TSV)".
+    // The index TSV (Panther's test index: source file, test name, expected result) is a valid
+    // TSV with a header, so it is read as 459 events of sourcetype `tsv`, never as CloudTrail.
+    assert_eq!(stats.files_read, 63);
     assert_eq!(n, 797 + 459, "{}", stats.summary_line());
-    // the index TSV (Panther's test index) is read as CSV with a header: not CloudTrail
     assert_eq!(stats.skipped.values().sum::<u64>(), 0, "{:?}", stats.warnings);
-    assert_eq!(by_st.get("csv").copied(), Some(459));
+    assert_eq!(by_st.get("tsv").copied(), Some(459));
+    // records are typed by content: 42 Panther test records lack eventVersion (or eventSource),
+    // so they are `_json` (`--sourcetype aws:cloudtrail` makes them CloudTrail)
     assert_eq!(by_st.get("aws:cloudtrail").copied().unwrap_or(0) + by_st.get("_json").copied().unwrap_or(0), 797);
+    assert_eq!(by_st.get("aws:cloudtrail").copied(), Some(755));
+    // per file, against the documented counts
+    let md = std::fs::read_to_string(c.join("DATA_SOURCES.md")).expect("DATA_SOURCES.md");
+    let mut want = documented_counts(&md);
+    assert_eq!(want.len(), 35, "the Stratus table lists 35 files");
+    assert_eq!(want.values().sum::<u64>(), 310);
+    want.insert("panther-analysis__aws_cloudtrail_rule_tests.ndjson".into(), 459);
+    want.insert("panther-analysis__aws_cloudtrail_rule_tests.index.tsv".into(), 459);
+    want.insert("elastic-integrations__test-console-login-json.log".into(), 3);
+    want.insert("elastic-integrations__test-get-caller-identity-json.log".into(), 1);
+    let got = per_file(&c.join("cloudtrail"));
+    for (f, n) in &got {
+        // the 21 Security Lake validation inputs and the 3 ocsf-examples .raw: one record each
+        let expect = want.get(f).copied().unwrap_or(1);
+        assert_eq!(*n, expect, "{f}");
+    }
+    assert_eq!(got.len(), 63);
 }
 
 #[test]
 fn ocsf_json_corpus_reports_the_invalid_file() {
     let Some(c) = corpus() else { return };
-    let (_n, stats, by_st) = count(&c.join("ocsf"));
-    // 22 DERIVED NDJSON rows + 1 Elastic row + 3 valid ocsf/examples documents are OCSF
-    assert!(by_st.get("aws:asl").copied().unwrap_or(0) >= 26, "{by_st:?}");
+    let (n, stats, by_st) = count(&c.join("ocsf"));
+    eprintln!("ocsf/: {}; by sourcetype {by_st:?}", stats.summary_line());
+    // 22 Parquet rows + their 22 DERIVED NDJSON twins + 1 Elastic row + 3 valid ocsf/examples
+    // documents are OCSF; the DERIVED index TSV gives 22 `tsv` events; the Security Lake table
+    // description (a JSON document, not events) is one `_json` event.
+    assert_eq!(by_st.get("aws:asl").copied(), Some(48), "{by_st:?}");
+    assert_eq!(by_st.get("tsv").copied(), Some(22));
+    assert_eq!(by_st.get("_json").copied(), Some(1));
+    assert_eq!(n, 71);
+    assert_eq!(stats.files_read, 30);
     // the v1.5.0 example has a trailing comma: named, with its line, and not fatal
+    assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{:?}", stats.skipped);
     let bad = stats.warnings.iter().find(|w| w.file.to_string_lossy().contains("v1.5.0")).expect("v1.5.0 reported");
-    assert!(bad.line.is_some() && bad.message.contains("malformed JSON"), "{bad}");
+    assert!(bad.message.contains("malformed JSON"), "{bad}");
+    // the trailing comma sits after the `service` object, on line 18 of the file
+    let text = std::fs::read_to_string(&bad.file).expect("read");
+    let line = bad.line.expect("line") as usize;
+    let src = text.lines().nth(line - 1).unwrap_or_default();
+    assert!(src.trim_start().starts_with('}') || src.contains("\"service\"") || src.trim() == "},", "{bad}: line {line} is {src:?}");
 }
 
 /// Every Security Lake Parquet row gives the same fields and values as its JSON twin in

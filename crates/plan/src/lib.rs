@@ -5,6 +5,7 @@
 //! requirements. [`props`] holds the per-sourcetype search-time fields the scan applies.
 
 pub mod fields;
+pub mod lint;
 pub mod lower;
 pub mod macros;
 pub mod plan;

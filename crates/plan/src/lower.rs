@@ -54,7 +54,70 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
             plan.nodes.push(PlanNode { op, span: cmd.span, text });
         }
     }
+    insert_time_order(&mut plan);
     Ok(plan)
+}
+
+/// Does this command depend on the order of the events (newest first in Splunk)?
+fn order_sensitive(op: &Op) -> bool {
+    match op {
+        Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } | Op::MvCombine { .. } => true,
+        Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
+        _ => false,
+    }
+}
+
+/// Commands after which event order no longer matters (they order or aggregate rows themselves).
+fn order_free(op: &Op) -> bool {
+    matches!(op, Op::Stats(s) if s.mode == StatsMode::Stats) || matches!(op, Op::Top { .. } | Op::Sort { .. })
+}
+
+/// Could this command remove, rename or rewrite `_time`, so that sorting by it afterwards no
+/// longer gives Splunk's order?
+fn may_hide_time(op: &Op) -> bool {
+    match op {
+        Op::Table(_) | Op::Fields { .. } | Op::Rename(_) => true,
+        Op::Eval(a) => a.iter().any(|(f, _)| f == "_time"),
+        Op::Convert(c) => c.conversions.iter().any(|cv| cv.field == "_time" || cv.field.contains('*') || cv.alias.as_deref() == Some("_time")),
+        Op::Bin(b) => b.field == "_time" || b.alias.as_deref() == Some("_time"),
+        Op::Stats(s) => s.mode != StatsMode::Stats && s.aggs.iter().any(|a| a.name == "_time"),
+        _ => false,
+    }
+}
+
+/// Splunk hands events to the pipeline newest first. The engine sorts events by `_time` before
+/// the first order-sensitive command, or at the end for a list of raw events; when a command
+/// before that point could drop or rewrite `_time` (`table`, `fields`, `eval _time=...`), the
+/// planner sorts right before it instead.
+fn insert_time_order(plan: &mut LogicalPlan) {
+    if plan.source != Source::Events {
+        return;
+    }
+    let needs_order_from = |from: usize, nodes: &[PlanNode]| -> bool {
+        for n in &nodes[from..] {
+            if order_sensitive(&n.op) {
+                return true;
+            }
+            if order_free(&n.op) {
+                return false;
+            }
+        }
+        true
+    };
+    for i in 0..plan.nodes.len() {
+        let op = &plan.nodes[i].op;
+        if order_sensitive(op) || order_free(op) {
+            return;
+        }
+        if may_hide_time(op) {
+            if needs_order_from(i + 1, &plan.nodes) {
+                let span = plan.nodes[i].span;
+                plan.nodes.insert(i, PlanNode { op: Op::TimeOrder, span, text: "(added by the planner: events newest first)".into() });
+                plan.rewrites.push("events sorted newest first before a command that could drop or rewrite _time".into());
+            }
+            return;
+        }
+    }
 }
 
 fn unknown_command(cmd: &Command) -> SplError {
@@ -392,6 +455,128 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
                 return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, format!("`{name}` needs at least one field")));
             }
             Op::Top { fields, by, limit, rare: name == "rare", countfield, percentfield, showperc }
+        }
+        "mvexpand" => {
+            let mut field = None;
+            let mut limit = None;
+            for a in args {
+                match a {
+                    Arg::Word(v) if field.is_none() => field = Some(v.text.clone()),
+                    Arg::Option(o) if o.key.name == "limit" => {
+                        let n: usize = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number"))?;
+                        limit = (n > 0).then_some(n);
+                    }
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            let field = field.ok_or_else(|| SplError::new(ErrorCode::MissingArgument, cmd.span, "`mvexpand` needs a field"))?;
+            Op::MvExpand { field, limit }
+        }
+        "mvcombine" => {
+            let mut field = None;
+            let mut delim = " ".to_string();
+            for a in args {
+                match a {
+                    Arg::Word(v) if field.is_none() => field = Some(v.text.clone()),
+                    Arg::Option(o) if o.key.name == "delim" => delim = o.value.text.clone(),
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            let field = field.ok_or_else(|| SplError::new(ErrorCode::MissingArgument, cmd.span, "`mvcombine` needs a field"))?;
+            Op::MvCombine { field, delim }
+        }
+        "makemv" => {
+            let mut field = None;
+            let mut delim = None;
+            let mut tokenizer = None;
+            let mut allowempty = false;
+            for a in args {
+                match a {
+                    Arg::Word(v) if field.is_none() => field = Some(v.text.clone()),
+                    Arg::Option(o) => match o.key.name.as_str() {
+                        "delim" => delim = Some(o.value.text.clone()),
+                        "tokenizer" => tokenizer = Some(o.value.text.clone()),
+                        "allowempty" => allowempty = parse_bool(&o.value)?,
+                        "setsv" => {}
+                        k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`makemv` has no option `{k}`")).with_help("makemv takes delim=, tokenizer=, allowempty=, setsv=")),
+                    },
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            let field = field.ok_or_else(|| SplError::new(ErrorCode::MissingArgument, cmd.span, "`makemv` needs a field"))?;
+            Op::MakeMv { field, delim, tokenizer, allowempty }
+        }
+        "rex" => {
+            let mut field = "_raw".to_string();
+            let mut regex = None;
+            let mut max_match = 1usize;
+            let mut sed = false;
+            for a in args {
+                match a {
+                    Arg::Word(v) if regex.is_none() => regex = Some((v.text.clone(), v.span)),
+                    Arg::Option(o) => match o.key.name.as_str() {
+                        "field" => field = o.value.text.clone(),
+                        "max_match" => max_match = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number (0 for no limit)"))?,
+                        "mode" if o.value.text == "sed" => sed = true,
+                        "mode" => return Err(invalid(&o.value, "`sed`")),
+                        "offset_field" => {}
+                        k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`rex` has no option `{k}`")).with_help("rex takes field=, max_match=, mode=sed, offset_field=")),
+                    },
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            let (regex, span) = regex.ok_or_else(|| SplError::new(ErrorCode::MissingArgument, cmd.span, "`rex` needs a regular expression in double quotes"))?;
+            if !sed && !regex.contains("(?<") && !regex.contains("(?P<") {
+                return Err(SplError::new(ErrorCode::InvalidArgument, span, "the `rex` regular expression has no named group").with_help("name the part to extract: (?<field>...)"));
+            }
+            Op::Rex { field, regex, max_match, sed }
+        }
+        "regex" => {
+            // forms: `regex "re"` (on _raw), `regex f="re"`, `regex f!="re"`
+            let mut field = "_raw".to_string();
+            let mut negate = false;
+            let mut regex = None;
+            let mut words: Vec<&ast::Value> = Vec::new();
+            for a in args {
+                match a {
+                    Arg::Option(o) => {
+                        field = o.key.name.clone();
+                        regex = Some(o.value.text.clone());
+                    }
+                    Arg::Word(v) => words.push(v),
+                    Arg::Operator { op, .. } if op == "!=" || op == "=" => negate = op == "!=",
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            match words.as_slice() {
+                [] => {}
+                [re] if regex.is_none() => regex = Some(re.text.clone()),
+                [f, re] if regex.is_none() => {
+                    field = f.text.clone();
+                    regex = Some(re.text.clone());
+                }
+                _ => return Err(SplError::new(ErrorCode::InvalidArgument, cmd.span, "`regex` takes one regular expression: regex [<field>=|<field>!=]\"<regex>\"")),
+            }
+            let regex = regex.ok_or_else(|| SplError::new(ErrorCode::MissingArgument, cmd.span, "`regex` needs a regular expression"))?;
+            Op::Regex { field, regex, negate }
+        }
+        "spath" => {
+            let mut input = "_raw".to_string();
+            let mut output = None;
+            let mut path = None;
+            for a in args {
+                match a {
+                    Arg::Option(o) => match o.key.name.as_str() {
+                        "input" => input = o.value.text.clone(),
+                        "output" => output = Some(o.value.text.clone()),
+                        "path" => path = Some(o.value.text.clone()),
+                        k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`spath` has no option `{k}`")).with_help("spath takes input=, output=, path=")),
+                    },
+                    Arg::Word(v) if path.is_none() => path = Some(v.text.clone()),
+                    other => return Err(unexpected_arg(name, other)),
+                }
+            }
+            Op::Spath { input, output, path }
         }
         other => {
             return Err(SplError::new(ErrorCode::UnsupportedCommand, cmd.name.span, format!("`{other}` is valid SPL but spelunk does not run it yet")));

@@ -70,6 +70,21 @@ pub enum Op {
     Dedup { fields: Vec<String>, keep: usize, keepempty: bool, consecutive: bool },
     FillNull { value: String, fields: Vec<String> },
     Top { fields: Vec<String>, by: Vec<String>, limit: usize, rare: bool, countfield: String, percentfield: String, showperc: bool },
+    /// Put events newest first (descending `_time`, stable), inserted by the planner before a
+    /// command that would hide `_time` from a later order-sensitive step or the final event list.
+    TimeOrder,
+    /// `mvexpand field [limit=N]`: one result per value of a multivalue field.
+    MvExpand { field: String, limit: Option<usize> },
+    /// `mvcombine [delim=s] field`: merge results identical except for `field`.
+    MvCombine { field: String, delim: String },
+    /// `makemv [delim=s | tokenizer=re] [allowempty=b] field`
+    MakeMv { field: String, delim: Option<String>, tokenizer: Option<String>, allowempty: bool },
+    /// `rex [field=f] [max_match=N] "regex"` (named groups become fields) or `rex mode=sed "s/a/b/g"`.
+    Rex { field: String, regex: String, max_match: usize, sed: bool },
+    /// `regex [field=|field!=]"re"`: keep (or drop) results whose field matches.
+    Regex { field: String, regex: String, negate: bool },
+    /// `spath [input=f] [output=o] [path=p]`: extract JSON fields.
+    Spath { input: String, output: Option<String>, path: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -218,12 +233,34 @@ impl Op {
             Op::FillNull { .. } => "fillnull",
             Op::Top { rare: false, .. } => "top",
             Op::Top { rare: true, .. } => "rare",
+            Op::TimeOrder => "time order",
+            Op::MvExpand { .. } => "mvexpand",
+            Op::MvCombine { .. } => "mvcombine",
+            Op::MakeMv { .. } => "makemv",
+            Op::Rex { .. } => "rex",
+            Op::Regex { .. } => "regex",
+            Op::Spath { .. } => "spath",
         }
     }
 
     /// Whether the operator runs event by event with no state (safe to run in parallel partitions).
     pub fn is_streaming(&self) -> bool {
-        matches!(self, Op::Search(_) | Op::Where(_) | Op::Eval(_) | Op::Bin(_) | Op::Rename(_) | Op::Convert(_) | Op::Fields { .. } | Op::FillNull { .. })
+        matches!(
+            self,
+            Op::Search(_)
+                | Op::Where(_)
+                | Op::Eval(_)
+                | Op::Bin(_)
+                | Op::Rename(_)
+                | Op::Convert(_)
+                | Op::Fields { .. }
+                | Op::FillNull { .. }
+                | Op::MvExpand { .. }
+                | Op::MakeMv { .. }
+                | Op::Rex { .. }
+                | Op::Regex { .. }
+                | Op::Spath { .. }
+        )
     }
 
     /// One sentence of what the operator does, in plain words, for `explain`.
@@ -246,6 +283,20 @@ impl Op {
             Op::Dedup { fields, keep, .. } => format!("keep the first {keep} row(s) for each ({})", fields.join(", ")),
             Op::FillNull { value, fields } => format!("fill missing {} with {value:?}", if fields.is_empty() { "fields".into() } else { fields.join(", ") }),
             Op::Top { fields, rare, .. } => format!("{} values of ({}) with count and percent", if *rare { "least common" } else { "most common" }, fields.join(", ")),
+            Op::TimeOrder => "sort events newest first (descending _time), as Splunk returns them, before _time can be dropped".into(),
+            Op::MvExpand { field, limit } => format!("one row per value of {field}{}; rows without {field} are dropped", limit.map(|l| format!(" (first {l} values)")).unwrap_or_default()),
+            Op::MvCombine { field, delim } => format!("merge rows identical except for {field} into one row with a multivalue {field} (delim {delim:?})"),
+            Op::MakeMv { field, delim, tokenizer, .. } => match tokenizer {
+                Some(t) => format!("split {field} into values matched by /{t}/"),
+                None => format!("split {field} into values at {:?}", delim.as_deref().unwrap_or(" ")),
+            },
+            Op::Rex { field, regex, sed: true, .. } => format!("rewrite {field} with sed expression {regex}"),
+            Op::Rex { field, regex, max_match, .. } => format!("extract named groups of /{regex}/ from {field} ({} match(es))", if *max_match == 0 { "all".to_string() } else { max_match.to_string() }),
+            Op::Regex { field, regex, negate } => format!("keep rows whose {field} {} /{regex}/", if *negate { "does not match" } else { "matches" }),
+            Op::Spath { input, output, path } => match path {
+                Some(p) => format!("extract JSON path {p} from {input} into {}", output.as_deref().unwrap_or(p)),
+                None => format!("extract every JSON field of {input}"),
+            },
         }
     }
 }

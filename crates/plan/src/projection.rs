@@ -90,7 +90,15 @@ pub fn compute(plan: &LogicalPlan) -> Projection {
                 }
                 f.extend(fields.iter().cloned());
             }
-            Op::Head(_) | Op::Tail(_) | Op::Reverse => {}
+            Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::TimeOrder => {}
+            Op::MvExpand { field, .. } | Op::MakeMv { field, .. } | Op::Rex { field, .. } | Op::Regex { field, .. } => {
+                f.insert(field.clone());
+            }
+            Op::Spath { input, .. } => {
+                f.insert(input.clone());
+            }
+            // compares every other field of the results
+            Op::MvCombine { .. } => return Projection::All,
         }
     }
     if !transformed {

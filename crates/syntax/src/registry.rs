@@ -201,17 +201,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Write the results to a lookup table.",
         "Saves the current results as a CSV lookup (replacing it unless `append=t`) and passes them on.",
         "| makeresults | eval user=\"a\" | outputlookup users.csv"),
-    cmd!("rex", [], Streaming, false, ["field", "max_match", "mode", "offset_field"],
+    cmd!("rex", [], Streaming, true, ["field", "max_match", "mode", "offset_field"],
         "rex [field=<field>] [max_match=<n>] \"<regex>\" | rex [field=<field>] mode=sed \"<sed-expr>\"",
         "Extract fields with a regular expression's named groups, or edit a field with sed syntax.",
         "Each named group `(?<name>...)` becomes a field; `max_match` above 1 collects several matches into multivalue fields. `mode=sed` applies `s/regex/replacement/flags` to the field (`_raw` by default).",
         "| makeresults | eval s=\"user=bob\" | rex field=s \"user=(?<user>\\w+)\""),
-    cmd!("regex", [], Streaming, false, ["field"],
+    cmd!("regex", [], Streaming, true, ["field"],
         "regex [<field>=|<field>!=]\"<regex>\"",
         "Keep (or drop) the events whose field matches a regular expression.",
         "Without a field the regex is applied to `_raw`; `!=` keeps the events that do not match.",
         "| makeresults | eval s=\"abc\" | regex s=\"^a\""),
-    cmd!("spath", [], Streaming, false, ["input", "output", "path"],
+    cmd!("spath", [], Streaming, true, ["input", "output", "path"],
         "spath [input=<field>] [output=<field>] [path=<path> | <path>]",
         "Extract fields from JSON or XML text.",
         "Without a path it extracts every field of the structure, naming nested fields with dots and arrays with `{}`; with a path it extracts that value only.",
@@ -251,17 +251,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Run several streaming searches at once and interleave their events.",
         "Each bracketed search must be streaming; their events are merged by time.",
         "| multisearch [search a=1] [search b=2]"),
-    cmd!("mvexpand", [], Streaming, false, ["limit"],
+    cmd!("mvexpand", [], Streaming, true, ["limit"],
         "mvexpand <field> [limit=<n>]",
         "Turn each value of a multivalue field into its own event.",
         "An event with n values in the field becomes n copies, each holding one value; an event without the field is dropped.",
         "| makeresults | eval v=split(\"a,b,c\", \",\") | mvexpand v"),
-    cmd!("mvcombine", [], Transforming, false, ["delim"],
+    cmd!("mvcombine", [], Transforming, true, ["delim"],
         "mvcombine [delim=<string>] <field>",
         "Merge events that differ only in one field into one event with a multivalue field.",
         "The inverse of mvexpand: events identical except for the field are combined, collecting its values.",
         "| makeresults count=2 | streamstats count as v | fields - _time | mvcombine v"),
-    cmd!("makemv", [], Streaming, false, ["delim", "tokenizer", "allowempty", "setsv"],
+    cmd!("makemv", [], Streaming, true, ["delim", "tokenizer", "allowempty", "setsv"],
         "makemv [delim=<string> | tokenizer=<regex>] <field>",
         "Split a text field into a multivalue field.",
         "Splits on a delimiter (a space by default) or extracts the values with a regex.",
@@ -484,7 +484,7 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
     func!("like", Eval, true, 2, Some(2), "like(s, pattern)", "SQL-style match: % any text, _ one character.", "where like(user, \"adm%\")"),
     func!("match", Eval, true, 2, Some(2), "match(s, regex)", "True when the regex matches anywhere in the text.", "where match(user, \"^adm\")"),
     func!("searchmatch", Eval, false, 1, Some(1), "searchmatch(search-string)", "True when the event matches a search expression.", "eval hit=if(searchmatch(\"error\"), 1, 0)"),
-    func!("cidrmatch", Eval, false, 2, Some(2), "cidrmatch(cidr, ip)", "True when the IP address is in the CIDR range.", "where cidrmatch(\"10.0.0.0/8\", src)"),
+    func!("cidrmatch", Eval, true, 2, Some(2), "cidrmatch(cidr, ip)", "True when the IP address is in the CIDR range.", "where cidrmatch(\"10.0.0.0/8\", src)"),
     func!("in", Eval, true, 2, None, "in(x, v1, v2, ...)", "True when x equals one of the values.", "where in(status, \"401\", \"403\")"),
     // ---- eval: numbers ------------------------------------------------------------------------
     func!("round", Eval, true, 1, Some(2), "round(x[, digits])", "Round to the nearest whole number or to the given decimals.", "eval r=round(avg, 2)"),
@@ -522,8 +522,8 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
     func!("md5", Eval, true, 1, Some(1), "md5(s)", "MD5 digest as hex.", "eval h=md5(user)"),
     func!("sha1", Eval, true, 1, Some(1), "sha1(s)", "SHA-1 digest as hex.", "eval h=sha1(user)"),
     func!("sha256", Eval, true, 1, Some(1), "sha256(s)", "SHA-256 digest as hex.", "eval h=sha256(user)"),
-    func!("json_extract", Eval, false, 1, None, "json_extract(json[, path, ...])", "Value at a path in JSON text.", "eval v=json_extract(j, \"a.b\")"),
-    func!("spath", Eval, false, 2, Some(2), "spath(json-or-xml, path)", "Value at a path in JSON or XML text.", "eval v=spath(j, \"a.b{}\")"),
+    func!("json_extract", Eval, true, 1, None, "json_extract(json[, path, ...])", "Value at a path in JSON text.", "eval v=json_extract(j, \"a.b\")"),
+    func!("spath", Eval, true, 2, Some(2), "spath(json-or-xml, path)", "Value at a path in JSON or XML text.", "eval v=spath(j, \"a.b{}\")"),
 ];
 
 /// Look a command up by name or alias (command names are case-sensitive lower-case in SPL,
@@ -589,10 +589,10 @@ mod tests {
     #[test]
     fn implemented_sets() {
         let implemented: Vec<_> = COMMANDS.iter().filter(|c| c.implemented).map(|c| c.name).collect();
-        for name in ["search", "where", "eval", "stats", "bin", "rename", "convert", "fields", "table", "head", "tail", "reverse", "sort", "dedup", "fillnull", "makeresults", "eventstats", "streamstats", "top", "rare"] {
+        for name in ["search", "where", "eval", "stats", "bin", "rename", "convert", "fields", "table", "head", "tail", "reverse", "sort", "dedup", "fillnull", "makeresults", "eventstats", "streamstats", "top", "rare", "mvexpand", "mvcombine", "makemv", "rex", "regex", "spath"] {
             assert!(implemented.contains(&name), "{name} should be implemented");
         }
-        assert_eq!(implemented.len(), 20);
+        assert_eq!(implemented.len(), 26);
         assert_eq!(command("bucket").map(|c| c.name), Some("bin"));
         assert!(command("tstats").is_some_and(|c| !c.implemented && c.kind == CommandType::Generating));
         assert!(command("nosuch").is_none());

@@ -2,7 +2,9 @@
 //! transform each batch as it comes; blocking ones (stats, sort, tail, ...) keep state and emit
 //! on `finish`. Memory: streaming operators hold one batch; `stats` holds one entry per group.
 
+pub mod json;
 pub mod stats;
+pub mod text;
 
 use crate::columns::{build_column, concat_batches, drop_columns, make_batch, set_column, value_at, BatchView};
 use crate::eval::{eval, EvalContext, EvalError, Row};
@@ -92,6 +94,13 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
             kind: CollectKind::Top { fields, by, limit, rare, countfield, percentfield, showperc },
             batches: Vec::new(),
         }),
+        Op::TimeOrder => Box::new(text::TimeOrder { batches: Vec::new() }),
+        Op::MvExpand { field, limit } => Box::new(text::MvExpand { field, limit }),
+        Op::MvCombine { field, .. } => Box::new(text::MvCombine { field, batches: Vec::new() }),
+        Op::MakeMv { field, delim, tokenizer, allowempty } => Box::new(text::MakeMv { field, delim, tokenizer, allowempty, span: node.span }),
+        Op::Rex { field, regex, max_match, sed } => Box::new(text::Rex { field, regex, max_match, sed, span: node.span }),
+        Op::Regex { field, regex, negate } => Box::new(text::RegexFilter { field, regex, negate, span: node.span }),
+        Op::Spath { input, output, path } => Box::new(text::Spath { input, output, path }),
     }
 }
 
@@ -720,7 +729,8 @@ impl Operator for Collect {
                         .iter()
                         .map(|r| {
                             let t = totals.get(&stats::key_text(&r.0)).copied().unwrap_or(1).max(1);
-                            Value::Num((r.2 as f64) * 100.0 / t as f64)
+                            // Splunk shows the percentage with six decimals
+                            Value::number(((r.2 as f64) * 100.0 / t as f64 * 1e6).round() / 1e6)
                         })
                         .collect();
                     cols.push((percentfield.clone(), build_column(percentfield, &p)));
