@@ -28,8 +28,19 @@ impl<'a> Parser<'a> {
     fn field_name(&mut self, what: &str) -> Result<Ident, SplError> {
         match self.peek() {
             Some('"') => {
+                // a quoted part glued to more name text is one name: `"Authentication".*`
+                // (what the CIM macro drop_dm_object_name expands to)
                 let v = self.quoted_value()?;
-                Ok(Ident { name: v.text, span: v.span })
+                let (mut name, mut span) = (v.text, v.span);
+                if let Some(c) = self.peek() {
+                    if !field_stop(c) && c != '"' && c != '\'' {
+                        if let Some((more, mspan)) = self.bare_word(field_stop, false) {
+                            name.push_str(&more);
+                            span = span.join(mspan);
+                        }
+                    }
+                }
+                Ok(Ident { name, span })
             }
             Some('\'') => {
                 let (name, span) = self.single_quoted()?;
