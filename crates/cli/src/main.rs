@@ -65,6 +65,9 @@ enum Command {
         /// Do not print the run summary on stderr.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Worker threads (default: one per core, or SPELUNK_THREADS).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
         /// Write results to FILE instead of stdout, in the format its extension names
         /// (.csv, .json, .ndjson/.jsonl, else a table). With several queries, one file per
         /// query: `out.csv` becomes `out.<query>.csv`.
@@ -119,8 +122,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, out, fail_on_results, tz }) => {
-            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, out, fail_on_results, tz };
+        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz }) => {
+            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz };
             run(files, expr, data, &conf, &opts)
         }
         Some(Command::Repl { data, sourcetype, conf, tz }) => start_repl(data, sourcetype, &conf, tz.as_deref()),
@@ -282,6 +285,7 @@ struct RunOpts {
     earliest: Option<String>,
     latest: Option<String>,
     quiet: bool,
+    threads: usize,
     out: Option<PathBuf>,
     fail_on_results: bool,
     tz: Option<String>,
@@ -353,7 +357,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             status = ExitCode::from(2);
             continue;
         };
-        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), ..Default::default() };
+        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), threads: o.threads, ..Default::default() };
         let outcome = match runner::execute(&planner, &planned, &cfg) {
             Ok(o) => o,
             Err(runner::Failure::Exec(e)) => {

@@ -267,6 +267,15 @@ impl<R: BufRead> JsonStream<R> {
 
     fn finish_value(&mut self, mut out: Vec<u8>, depth: usize, line: u64, offset: u64) -> Option<Item> {
         match self.read_value(&mut out, depth) {
+            Ok(ValueEnd::Complete) if out.is_empty() => {
+                // a stray `}` (or `]` after a value) where a value should start: step over it
+                match self.peek() {
+                    Ok(Some(b)) => self.bump(b),
+                    Ok(None) => {}
+                    Err(e) => return self.io_failure(e),
+                }
+                Some(Item::Bad { line, offset, message: "malformed JSON: a value was expected".into(), fatal: false })
+            }
             Ok(ValueEnd::Complete) => Some(Item::Record { text: out, line, offset }),
             Ok(ValueEnd::TooLarge) => Some(Item::Bad { line, offset, message: format!("record larger than {} MiB skipped", self.max_record >> 20), fatal: false }),
             Err(e) => {
@@ -575,5 +584,29 @@ mod tests {
         assert_eq!(compact("{ \"a\" : [1, 2],\n \"b\": \"x \\\" y\" }").as_deref(), Some("{\"a\":[1,2],\"b\":\"x \\\" y\"}"));
         assert_eq!(compact("{\"a\":\"b c\"}"), None);
         assert_eq!(compact("{\"é\": \"ü\"}").as_deref(), Some("{\"é\":\"ü\"}"));
+    }
+
+    #[test]
+    fn stray_closers_do_not_stall() {
+        let got = items(b"[}]{\"a\":1}", 4);
+        assert!(matches!(&got[0], Err((_, 1, false))));
+        assert_eq!(got.last(), Some(&Ok(("{\"a\":1}".into(), 1, 3))));
+        let got = items(b"[1}]", 4);
+        assert_eq!(got[0], Ok(("1".into(), 1, 1)));
+    }
+
+    proptest::proptest! {
+        /// Any bytes: the stream ends, and every byte is consumed at most once per item.
+        #[test]
+        fn random_bytes_terminate(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512), cap in 1usize..9) {
+            let alphabet = b"{}[]\",:\\ \nRecords01";
+            // bias towards JSON punctuation
+            let text: Vec<u8> = bytes.iter().map(|b| if b % 4 == 0 { *b } else { alphabet[(*b as usize) % alphabet.len()] }).collect();
+            let mut n = 0;
+            for _ in JsonStream::new(BufReader::with_capacity(cap, &text[..])) {
+                n += 1;
+                proptest::prop_assert!(n <= text.len() + 1);
+            }
+        }
     }
 }
