@@ -1,4 +1,4 @@
-//! A small JSON reader for `spath`, `spath()` and `json_extract()`: parse text into a tree,
+//! JSON for `spath`, `spath()` and `json_extract()`: parse text (serde_json) into a tree,
 //! flatten it the way Splunk's JSON extraction names fields (`a.b`, `list{}`, `list{}.c`), and
 //! follow spath paths (`a.b`, `a{}.c`, `a{2}`).
 
@@ -15,152 +15,20 @@ pub enum Json {
     Object(Vec<(String, Json)>),
 }
 
-/// Parse a JSON document; `None` when the text is not JSON.
+/// Parse a JSON document (serde_json, key order kept); `None` when the text is not JSON.
 pub fn parse(text: &str) -> Option<Json> {
-    let mut p = Parser { b: text.as_bytes(), i: 0, depth: 0 };
-    p.ws();
-    let v = p.value()?;
-    p.ws();
-    (p.i == p.b.len()).then_some(v)
+    serde_json::from_str::<serde_json::Value>(text).ok().map(|v| from_serde(&v))
 }
 
-struct Parser<'a> {
-    b: &'a [u8],
-    i: usize,
-    depth: usize,
-}
-
-impl Parser<'_> {
-    fn ws(&mut self) {
-        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-            self.i += 1;
-        }
-    }
-    fn lit(&mut self, s: &str, v: Json) -> Option<Json> {
-        if self.b[self.i..].starts_with(s.as_bytes()) {
-            self.i += s.len();
-            Some(v)
-        } else {
-            None
-        }
-    }
-    fn value(&mut self) -> Option<Json> {
-        self.depth += 1;
-        if self.depth > 256 {
-            return None;
-        }
-        let r = match *self.b.get(self.i)? {
-            b'{' => {
-                self.i += 1;
-                let mut fields = Vec::new();
-                self.ws();
-                if self.b.get(self.i) == Some(&b'}') {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.ws();
-                        let k = self.string()?;
-                        self.ws();
-                        if self.b.get(self.i) != Some(&b':') {
-                            return None;
-                        }
-                        self.i += 1;
-                        self.ws();
-                        let v = self.value()?;
-                        fields.push((k, v));
-                        self.ws();
-                        match self.b.get(self.i)? {
-                            b',' => self.i += 1,
-                            b'}' => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
-                    }
-                }
-                Json::Object(fields)
-            }
-            b'[' => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.b.get(self.i) == Some(&b']') {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.ws();
-                        items.push(self.value()?);
-                        self.ws();
-                        match self.b.get(self.i)? {
-                            b',' => self.i += 1,
-                            b']' => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
-                    }
-                }
-                Json::Array(items)
-            }
-            b'"' => Json::Str(self.string()?),
-            b't' => self.lit("true", Json::Bool(true))?,
-            b'f' => self.lit("false", Json::Bool(false))?,
-            b'n' => self.lit("null", Json::Null)?,
-            _ => {
-                let start = self.i;
-                while self.i < self.b.len() && matches!(self.b[self.i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
-                    self.i += 1;
-                }
-                let t = std::str::from_utf8(&self.b[start..self.i]).ok()?;
-                t.parse::<f64>().ok()?;
-                Json::Num(t.to_string())
-            }
-        };
-        self.depth -= 1;
-        Some(r)
-    }
-    fn string(&mut self) -> Option<String> {
-        if self.b.get(self.i) != Some(&b'"') {
-            return None;
-        }
-        self.i += 1;
-        let mut out: Vec<u8> = Vec::new();
-        loop {
-            let c = *self.b.get(self.i)?;
-            self.i += 1;
-            match c {
-                b'"' => break,
-                b'\\' => {
-                    let e = *self.b.get(self.i)?;
-                    self.i += 1;
-                    match e {
-                        b'n' => out.push(b'\n'),
-                        b't' => out.push(b'\t'),
-                        b'r' => out.push(b'\r'),
-                        b'b' => out.push(8),
-                        b'f' => out.push(12),
-                        b'u' => {
-                            let hex = std::str::from_utf8(self.b.get(self.i..self.i + 4)?).ok()?;
-                            self.i += 4;
-                            let mut cp = u32::from_str_radix(hex, 16).ok()?;
-                            if (0xD800..0xDC00).contains(&cp) && self.b.get(self.i..self.i + 2) == Some(b"\\u") {
-                                let lo = u32::from_str_radix(std::str::from_utf8(self.b.get(self.i + 2..self.i + 6)?).ok()?, 16).ok()?;
-                                self.i += 6;
-                                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
-                            }
-                            let ch = char::from_u32(cp).unwrap_or('\u{FFFD}');
-                            let mut buf = [0u8; 4];
-                            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                        }
-                        other => out.push(other),
-                    }
-                }
-                c => out.push(c),
-            }
-        }
-        String::from_utf8(out).ok()
+fn from_serde(v: &serde_json::Value) -> Json {
+    use serde_json::Value as V;
+    match v {
+        V::Null => Json::Null,
+        V::Bool(b) => Json::Bool(*b),
+        V::Number(n) => Json::Num(n.to_string()),
+        V::String(s) => Json::Str(s.clone()),
+        V::Array(a) => Json::Array(a.iter().map(from_serde).collect()),
+        V::Object(o) => Json::Object(o.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect()),
     }
 }
 
