@@ -11,7 +11,7 @@ fn main() {
     let mut total = 0;
     for f in files {
         let opts = spelunk_io::ScanOptions { projection: spelunk_io::Projection::Fields(["_time".to_string()].into()), ..Default::default() };
-        let mut s = match spelunk_io::scan(&[f.clone()], opts) {
+        let mut s = match spelunk_io::scan(std::slice::from_ref(&f), opts) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("{e}");

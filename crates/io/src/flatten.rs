@@ -85,34 +85,36 @@ pub fn flatten(record: &Value, projection: &Projection) -> IndexMap<String, Vec<
     flatten_with(record, &FieldSet::new(projection))
 }
 
-/// [`flatten`] with a compiled projection (what the scanner uses for every record).
+/// [`flatten`] with a compiled projection.
 pub fn flatten_with(record: &Value, fields: &FieldSet) -> IndexMap<String, Vec<String>> {
-    let mut out = IndexMap::new();
-    let mut path = String::new();
-    match record {
-        // a record is an object: its members are the top-level fields
-        Value::Object(_) => walk(record, &mut path, 0, &mut out, fields),
-        // anything else (a bare value) has no named fields
-        _ => {}
-    }
+    let mut out: IndexMap<String, Vec<String>> = IndexMap::new();
+    flatten_each(record, fields, &mut |name, v| match out.get_mut(name) {
+        Some(vals) => vals.push(v.to_string()),
+        None => {
+            out.insert(name.to_string(), vec![v.to_string()]);
+        }
+    });
     out
 }
 
-fn push_value(out: &mut IndexMap<String, Vec<String>>, name: &str, v: String) {
-    match out.get_mut(name) {
-        Some(vals) => vals.push(v),
-        None => {
-            out.insert(name.to_string(), vec![v]);
-        }
+/// Call `emit(name, value)` for every (projected) field value of a record, in document order,
+/// without building a map (what the scanner uses to fill its columns).
+pub fn flatten_each(record: &Value, fields: &FieldSet, emit: &mut dyn FnMut(&str, &str)) {
+    // a record is an object: its members are the top-level fields; a bare value has none
+    if let Value::Object(_) = record {
+        let mut path = String::new();
+        let mut scratch = String::new();
+        walk(record, &mut path, 0, fields, &mut scratch, emit);
     }
 }
 
-fn walk(v: &Value, path: &mut String, depth: usize, out: &mut IndexMap<String, Vec<String>>, fields: &FieldSet) {
+fn walk(v: &Value, path: &mut String, depth: usize, fields: &FieldSet, scratch: &mut String, emit: &mut dyn FnMut(&str, &str)) {
+    use std::fmt::Write;
     match v {
         Value::Object(m) => {
             if depth >= MAX_DEPTH {
                 if fields.wants(path) {
-                    push_value(out, path, v.to_string());
+                    emit(path, &v.to_string());
                 }
                 return;
             }
@@ -123,7 +125,7 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut IndexMap<String, V
                 }
                 path.push_str(k);
                 if fields.descends(path) {
-                    walk(child, path, depth + 1, out, fields);
+                    walk(child, path, depth + 1, fields, scratch, emit);
                 }
                 path.truncate(len);
             }
@@ -131,7 +133,7 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut IndexMap<String, V
         Value::Array(items) => {
             if depth >= MAX_DEPTH {
                 if fields.wants(path) {
-                    push_value(out, path, v.to_string());
+                    emit(path, &v.to_string());
                 }
                 return;
             }
@@ -139,29 +141,31 @@ fn walk(v: &Value, path: &mut String, depth: usize, out: &mut IndexMap<String, V
             path.push_str("{}");
             if fields.descends(path) {
                 for item in items {
-                    walk(item, path, depth + 1, out, fields);
+                    walk(item, path, depth + 1, fields, scratch, emit);
                 }
             }
             path.truncate(len);
         }
         Value::String(s) => {
             if fields.wants(path) {
-                push_value(out, path, s.clone());
+                emit(path, s);
             }
         }
         Value::Number(x) => {
             if fields.wants(path) {
-                push_value(out, path, x.to_string());
+                scratch.clear();
+                let _ = write!(scratch, "{x}");
+                emit(path, scratch);
             }
         }
         Value::Bool(b) => {
             if fields.wants(path) {
-                push_value(out, path, if *b { "true".into() } else { "false".into() });
+                emit(path, if *b { "true" } else { "false" });
             }
         }
         Value::Null => {
             if fields.wants(path) {
-                push_value(out, path, "null".into());
+                emit(path, "null");
             }
         }
     }

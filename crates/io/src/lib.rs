@@ -74,3 +74,18 @@ pub fn detect_sourcetype(record: &serde_json::Value) -> &'static str {
         "_json"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::detect_sourcetype;
+    use serde_json::json;
+
+    #[test]
+    fn sourcetype_by_content() {
+        assert_eq!(detect_sourcetype(&json!({"eventVersion": "1.08", "eventSource": "s", "eventName": "n"})), "aws:cloudtrail");
+        assert_eq!(detect_sourcetype(&json!({"eventVersion": "1.08", "eventName": "n"})), "_json");
+        assert_eq!(detect_sourcetype(&json!({"class_uid": 6003, "metadata": {}})), "aws:asl");
+        assert_eq!(detect_sourcetype(&json!({"class_uid": 6003})), "_json");
+        assert_eq!(detect_sourcetype(&json!([1])), "_json");
+    }
+}

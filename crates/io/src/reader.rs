@@ -1,7 +1,7 @@
 //! Walking paths, opening (gzip-aware) files, recognising their shape and streaming records
 //! into event batches.
 
-use crate::flatten::{flatten_with, FieldSet, Projection};
+use crate::flatten::{FieldSet, Projection};
 use crate::json::{needs_full_parse, parse_projected};
 use crate::stream::{Item, JsonStream};
 use crate::time::event_time;
@@ -144,12 +144,17 @@ impl ScanStats {
 /// `1234567` as `1,234,567`.
 fn thousands(n: u64) -> String {
     let d = n.to_string();
+    let head = match d.len() % 3 {
+        0 => 3,
+        r => r,
+    };
     let mut out = String::with_capacity(d.len() + d.len() / 3);
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+    out.push_str(&d[..head.min(d.len())]);
+    let mut i = head;
+    while i < d.len() {
+        out.push(',');
+        out.push_str(&d[i..i + 3]);
+        i += 3;
     }
     out
 }
@@ -313,14 +318,67 @@ impl Scanner {
     }
 }
 
-/// Rows being collected for the next batch.
+/// Rows being collected for the next batch, column by column.
 #[derive(Default)]
 struct Rows {
     sourcetype: String,
-    fields: Vec<IndexMap<String, Vec<String>>>,
+    /// Rows so far.
+    n: usize,
+    /// Field columns in first-seen order.
+    cols: IndexMap<String, Col>,
     raw: Vec<String>,
     time: Vec<f64>,
     source: Vec<Arc<str>>,
+}
+
+/// One field's values in a batch being built: the values' text back to back, where each ends,
+/// and the row each belongs to (rows ascending; a row may repeat: a multivalue).
+#[derive(Default)]
+struct Col {
+    data: String,
+    ends: Vec<usize>,
+    rows: Vec<u32>,
+    multi: bool,
+}
+
+impl Col {
+    fn push(&mut self, row: u32, v: &str) {
+        if self.rows.last() == Some(&row) {
+            self.multi = true;
+        }
+        self.data.push_str(v);
+        self.ends.push(self.data.len());
+        self.rows.push(row);
+    }
+
+    /// The column over `n` rows: `Utf8`, or `List<Utf8>` when some row has several values.
+    fn finish(&self, n: usize) -> ArrayRef {
+        let value = |k: usize| &self.data[if k == 0 { 0 } else { self.ends[k - 1] }..self.ends[k]];
+        let mut k = 0;
+        if self.multi {
+            let mut b = ListBuilder::with_capacity(StringBuilder::with_capacity(self.ends.len(), self.data.len()), n);
+            for r in 0..n as u32 {
+                let start = k;
+                while k < self.rows.len() && self.rows[k] == r {
+                    b.values().append_value(value(k));
+                    k += 1;
+                }
+                b.append(k > start);
+            }
+            Arc::new(b.finish())
+        } else {
+            let mut b = StringBuilder::with_capacity(n, self.data.len());
+            for r in 0..n as u32 {
+                if k < self.rows.len() && self.rows[k] == r {
+                    b.append_value(value(k));
+                    k += 1;
+                } else {
+                    b.append_null();
+                }
+            }
+            Arc::new(b.finish())
+        }
+    }
 }
 
 enum FileRecords {
@@ -460,6 +518,34 @@ fn read_line_capped(r: &mut dyn BufRead, out: &mut Vec<u8>, cap: usize) -> std::
         }
         if out.len() - start >= cap {
             return Ok(Some(false));
+        }
+    }
+}
+
+/// Read one line into `out` (cleared first), keeping at most `cap` bytes: the rest of a longer
+/// line is read and dropped. Returns the bytes consumed (0 at the end) and whether the line was
+/// cut.
+fn read_line_bounded(r: &mut dyn BufRead, out: &mut Vec<u8>, cap: usize) -> std::io::Result<(usize, bool)> {
+    out.clear();
+    let (mut consumed, mut cut) = (0usize, false);
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((consumed, cut));
+        }
+        let (n, end) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = cap.saturating_sub(out.len());
+        if n > room {
+            cut = true;
+        }
+        out.extend_from_slice(&buf[..n.min(room)]);
+        r.consume(n);
+        consumed += n;
+        if end {
+            return Ok((consumed, cut));
         }
     }
 }
@@ -604,6 +690,9 @@ impl Scanner {
                 if reader.fill_buf().map(|b| b.iter().take(512).any(|c| *c == 0)).unwrap_or(false) {
                     self.skip("not a text file", &path, None, "binary content (NUL bytes), not JSON, CSV or text: skipped".into())?;
                     continue;
+                }
+                if matches!(ext.as_str(), "json" | "jsonl" | "ndjson" | "ocsf") {
+                    self.note(&path, None, "not JSON despite its name: read as plain text lines (sourcetype text)");
                 }
                 self.current = Some(FileRecords::Text { reader, line: 0, path, mtime, source });
             }
@@ -758,7 +847,7 @@ impl Scanner {
 
     /// Add one event of a known sourcetype to the batch being built.
     fn push_row(&mut self, v: Value, raw: String, st: String, mtime: f64, source: &Arc<str>) -> Result<(), IoError> {
-        if !self.rows.fields.is_empty() && st != self.rows.sourcetype {
+        if self.rows.n > 0 && st != self.rows.sourcetype {
             self.flush()?;
         }
         let t = match event_time(&v, &st) {
@@ -773,23 +862,33 @@ impl Scanner {
             Projection::All => true,
             Projection::Fields(f) => f.contains("_raw"),
         };
-        self.rows.fields.push(flatten_with(&v, &self.fields));
+        let row = self.rows.n as u32;
+        let cols = &mut self.rows.cols;
+        crate::flatten::flatten_each(&v, &self.fields, &mut |name, val| match cols.get_mut(name) {
+            Some(c) => c.push(row, val),
+            None => {
+                let mut c = Col::default();
+                c.push(row, val);
+                cols.insert(name.to_string(), c);
+            }
+        });
+        self.rows.n += 1;
         self.rows.raw.push(if want_raw { raw } else { String::new() });
         self.rows.time.push(t);
         self.rows.source.push(source.clone());
         self.stats.events_read += 1;
-        if self.rows.fields.len() >= self.opts.batch_size.max(1) {
+        if self.rows.n >= self.opts.batch_size.max(1) {
             self.flush()?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result<(), IoError> {
-        if self.rows.fields.is_empty() {
+        if self.rows.n == 0 {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.rows);
-        let n = rows.fields.len();
+        let n = rows.n;
         let wants = |name: &str| match &self.opts.projection {
             Projection::All => true,
             Projection::Fields(f) => f.contains(name),
@@ -815,41 +914,11 @@ impl Scanner {
                 cols.push((name.into(), Arc::new(b.finish())));
             }
         }
-        let mut names: IndexMap<&str, bool> = IndexMap::new();
-        for r in &rows.fields {
-            for (k, v) in r {
-                let multi = v.len() > 1;
-                let e = names.entry(k.as_str()).or_insert(false);
-                *e |= multi;
-            }
-        }
-        for (name, multi) in names {
-            if matches!(name, "_time" | "_raw" | "source" | "sourcetype" | "host") {
+        for (name, col) in &rows.cols {
+            if matches!(name.as_str(), "_time" | "_raw" | "source" | "sourcetype" | "host") {
                 continue;
             }
-            let arr: ArrayRef = if multi {
-                let mut b = ListBuilder::new(StringBuilder::new());
-                for r in &rows.fields {
-                    match r.get(name) {
-                        Some(vals) => {
-                            vals.iter().for_each(|v| b.values().append_value(v));
-                            b.append(true);
-                        }
-                        None => b.append(false),
-                    }
-                }
-                Arc::new(b.finish())
-            } else {
-                let mut b = StringBuilder::with_capacity(n, n * 8);
-                for r in &rows.fields {
-                    match r.get(name).and_then(|v| v.first()) {
-                        Some(v) => b.append_value(v),
-                        None => b.append_null(),
-                    }
-                }
-                Arc::new(b.finish())
-            };
-            cols.push((name.to_string(), arr));
+            cols.push((name.clone(), col.finish(n)));
         }
         let fields: Vec<Field> = cols.iter().map(|(n, a)| Field::new(n, a.data_type().clone(), true)).collect();
         let arrays: Vec<ArrayRef> = cols.into_iter().map(|(_, a)| a).collect();
@@ -914,6 +983,7 @@ impl Scanner {
                 // read up to one batch worth of lines, then yield control
                 for _ in 0..self.opts.batch_size.max(1) {
                     buf.clear();
+                    // (`read_until`: a byte-range reader finishes the line that crosses its end)
                     match reader.read_until(b'\n', &mut buf) {
                         Ok(0) => {
                             return Ok(true);
@@ -921,6 +991,10 @@ impl Scanner {
                         Ok(k) => {
                             line += 1;
                             self.stats.bytes_read += k as u64;
+                            if k > crate::stream::MAX_RECORD_BYTES {
+                                self.skip("record too large", &path, Some(line), format!("line of {k} bytes is larger than {} MiB: skipped", crate::stream::MAX_RECORD_BYTES >> 20))?;
+                                continue;
+                            }
                             let text = trim_ascii(&buf);
                             if text.is_empty() {
                                 continue;
@@ -993,12 +1067,15 @@ impl Scanner {
             FileRecords::Text { mut reader, mut line, path, mtime, source } => {
                 let mut buf = Vec::new();
                 for _ in 0..self.opts.batch_size.max(1) {
-                    buf.clear();
-                    match reader.read_until(b'\n', &mut buf) {
-                        Ok(0) => return Ok(true),
-                        Ok(k) => {
+                    match read_line_bounded(reader.as_mut(), &mut buf, crate::stream::MAX_RECORD_BYTES) {
+                        Ok((0, _)) => return Ok(true),
+                        Ok((k, cut)) => {
                             line += 1;
                             self.stats.bytes_read += k as u64;
+                            if cut {
+                                // as Splunk's TRUNCATE does: the event keeps the line's start
+                                self.note(&path, Some(line), "line longer than 256 MiB: truncated");
+                            }
                             let text = String::from_utf8_lossy(trim_ascii(&buf)).into_owned();
                             if text.is_empty() {
                                 continue;
@@ -1089,5 +1166,36 @@ impl Iterator for Scanner {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separators() {
+        for (n, s) in [(0, "0"), (7, "7"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567"), (100000, "100,000")] {
+            assert_eq!(super::thousands(n), s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::read_line_bounded;
+
+    #[test]
+    fn long_lines_are_cut_and_the_rest_dropped() {
+        let text = b"short\n0123456789abcdef\nnext\nlast";
+        let mut r = std::io::BufReader::with_capacity(3, &text[..]);
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        loop {
+            let (n, cut) = read_line_bounded(&mut r, &mut buf, 8).expect("read");
+            if n == 0 {
+                break;
+            }
+            got.push((String::from_utf8(buf.clone()).expect("utf8"), n, cut));
+        }
+        assert_eq!(got, [("short\n".into(), 6, false), ("01234567".into(), 17, true), ("next\n".into(), 5, false), ("last".into(), 4, false)]);
     }
 }

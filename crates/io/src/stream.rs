@@ -510,7 +510,10 @@ mod tests {
     use super::*;
     use std::io::BufReader;
 
-    fn items(text: &[u8], cap: usize) -> Vec<Result<(String, u64, u64), (String, u64, bool)>> {
+    /// A record (text, line, offset) or a problem (message, line, fatal).
+    type Got = Result<(String, u64, u64), (String, u64, bool)>;
+
+    fn items(text: &[u8], cap: usize) -> Vec<Got> {
         // a tiny buffer exercises every split across buffer boundaries
         JsonStream::new(BufReader::with_capacity(cap, text))
             .map(|i| match i {

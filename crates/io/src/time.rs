@@ -61,5 +61,26 @@ mod tests {
         assert_eq!(parse_time("1705315523"), Some(1705315523.0));
         assert_eq!(parse_time("1705315523000"), Some(1705315523.0));
         assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("2024-01-15T10:45:23.123456789Z"), Some(1_705_315_523.123_456_7));
+        assert_eq!(parse_time("2024-01-15T10:45:23+0000"), Some(1705315523.0));
+        assert_eq!(parse_time("2024-01-15T05:45:23-05:00"), Some(1705315523.0));
+        assert_eq!(parse_time("2024-01-15T10:45:23"), Some(1705315523.0));
+        assert_eq!(parse_time(" 1705315523.25 "), Some(1705315523.25));
+        assert_eq!(parse_time(""), None);
+        assert_eq!(parse_time("."), None);
+        assert_eq!(parse_time("2024-13-45T10:45:23Z"), None);
+    }
+
+    #[test]
+    fn rules_by_sourcetype() {
+        use serde_json::json;
+        assert_eq!(event_time(&json!({"eventTime": "2024-01-15T10:45:23Z"}), "aws:cloudtrail"), Some(1705315523.0));
+        assert_eq!(event_time(&json!({"eventTime": "2025-01-21 17:49:47.000000000"}), "aws:cloudtrail"), Some(1737481787.0));
+        assert_eq!(event_time(&json!({"time": 1705315523123u64}), "aws:asl"), Some(1705315523.123));
+        assert_eq!(event_time(&json!({"time": "1705315523123"}), "aws:asl"), Some(1705315523.123));
+        assert_eq!(event_time(&json!({"_time": 1705315523}), "_json"), Some(1705315523.0));
+        assert_eq!(event_time(&json!({"_time": "2024-01-15T10:45:23Z"}), "_json"), Some(1705315523.0));
+        assert_eq!(event_time(&json!({"eventTime": "2024-01-15T10:45:23Z"}), "_json"), None);
+        assert_eq!(event_time(&json!({"eventTime": null}), "aws:cloudtrail"), None);
     }
 }

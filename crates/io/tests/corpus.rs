@@ -15,9 +15,9 @@ fn corpus() -> Option<PathBuf> {
     }
 }
 
-fn count(dir: &PathBuf) -> (u64, spelunk_io::ScanStats, std::collections::BTreeMap<String, u64>) {
+fn count(dir: &std::path::Path) -> (u64, spelunk_io::ScanStats, std::collections::BTreeMap<String, u64>) {
     let opts = ScanOptions { projection: Projection::Fields(["_time".to_string()].into()), ..ScanOptions::default() };
-    let mut s = scan(&[dir.clone()], opts).expect("corpus folder is readable");
+    let mut s = scan(&[dir.to_path_buf()], opts).expect("corpus folder is readable");
     let mut n = 0;
     let mut by_st = std::collections::BTreeMap::new();
     for b in s.by_ref() {
@@ -29,13 +29,13 @@ fn count(dir: &PathBuf) -> (u64, spelunk_io::ScanStats, std::collections::BTreeM
 }
 
 /// Events per file, each file scanned on its own.
-fn per_file(dir: &PathBuf) -> std::collections::BTreeMap<String, u64> {
-    let (files, _) = spelunk_io::list_files(&[dir.clone()]).expect("list");
+fn per_file(dir: &std::path::Path) -> std::collections::BTreeMap<String, u64> {
+    let (files, _) = spelunk_io::list_files(&[dir.to_path_buf()]).expect("list");
     files
         .iter()
         .map(|f| {
             let opts = ScanOptions { projection: Projection::Fields(["_time".to_string()].into()), ..ScanOptions::default() };
-            let n = scan(&[f.clone()], opts).expect("scan").map(|b| b.map(|b| b.batch.num_rows() as u64).unwrap_or(0)).sum();
+            let n = scan(std::slice::from_ref(f), opts).expect("scan").map(|b| b.map(|b| b.batch.num_rows() as u64).unwrap_or(0)).sum();
             (f.file_name().expect("name").to_string_lossy().into_owned(), n)
         })
         .collect()

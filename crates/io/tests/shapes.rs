@@ -38,7 +38,7 @@ fn byte_ranges_cover_every_line_exactly_once() {
     }
     let p = write(&dir, "big.ndjson", text.as_bytes());
     for chunk in [1u64, 7, 64, 1000, 5000, 1 << 20] {
-        let units = plan_units(&[p.clone()], chunk);
+        let units = plan_units(std::slice::from_ref(&p), chunk);
         let mut all = Vec::new();
         for u in units {
             let s = scan_units(vec![u], ScanOptions::default());
@@ -74,7 +74,7 @@ fn every_shape_gives_the_same_events() {
         assert_eq!(ids(batches), ["1", "2"], "{name}");
     }
     // one pretty-printed object
-    let p = write(&dir, "one.json", format!("{{\n  \"id\": \"9\",\n  \"class_uid\": 6003,\n  \"metadata\": {{}},\n  \"time\": 1705315523000\n}}\n").as_bytes());
+    let p = write(&dir, "one.json", b"{\n  \"id\": \"9\",\n  \"class_uid\": 6003,\n  \"metadata\": {},\n  \"time\": 1705315523000\n}\n");
     let batches: Vec<_> = scan(&[p], ScanOptions::default()).expect("scan").map(|b| b.expect("batch")).collect();
     assert_eq!(batches[0].sourcetype, "aws:asl");
     assert_eq!(ids(batches), ["9"]);
@@ -84,7 +84,7 @@ fn every_shape_gives_the_same_events() {
 fn bad_lines_are_reported_with_line_numbers_and_skipped() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = write(&dir, "bad.ndjson", b"{\"id\":\"1\"}\n{\"id\": oops}\n\xff\xfe{\"id\":\"3\"}\n{\"id\":\"4\"}\n");
-    let mut s = scan(&[p.clone()], ScanOptions::default()).expect("scan");
+    let mut s = scan(std::slice::from_ref(&p), ScanOptions::default()).expect("scan");
     let batches: Vec<_> = s.by_ref().map(|b| b.expect("batch")).collect();
     assert_eq!(ids(batches), ["1", "4"]);
     let st = s.stats();
@@ -265,7 +265,7 @@ fn block_prefilter_with_byte_ranges_reads_each_candidate_once() {
     for chunk in [97u64, 4096, 1 << 30] {
         let mut all = Vec::new();
         let mut warnings = Vec::new();
-        for u in plan_units(&[p.clone()], chunk) {
+        for u in plan_units(std::slice::from_ref(&p), chunk) {
             let mut s = scan_units(vec![u], opts.clone());
             all.extend(ids(s.by_ref().map(|b| b.expect("batch")).collect()));
             warnings.extend(s.stats().warnings.clone());
