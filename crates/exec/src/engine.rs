@@ -73,28 +73,6 @@ pub fn time_sort_position(plan: &LogicalPlan) -> Option<usize> {
     Some(plan.nodes.len())
 }
 
-struct TimeSort {
-    batches: Vec<RecordBatch>,
-}
-
-impl Operator for TimeSort {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        self.batches.push(batch);
-        Ok(Vec::new())
-    }
-    fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        let Some(all) = crate::columns::concat_batches(&std::mem::take(&mut self.batches)).map_err(ExecError::arrow)? else {
-            return Ok(Vec::new());
-        };
-        let view = BatchView::new(&all);
-        let times: Vec<f64> = (0..all.num_rows()).map(|r| view.get("_time", r).as_f64().unwrap_or(f64::MIN)).collect();
-        let mut idx: Vec<u32> = (0..all.num_rows() as u32).collect();
-        idx.sort_by(|a, b| times[*b as usize].partial_cmp(&times[*a as usize]).unwrap_or(std::cmp::Ordering::Equal));
-        let indices = arrow::array::UInt32Array::from(idx);
-        let cols = all.columns().iter().map(|c| arrow::compute::take(c.as_ref(), &indices, None)).collect::<Result<Vec<_>, _>>().map_err(ExecError::arrow)?;
-        Ok(vec![RecordBatch::try_new(all.schema(), cols).map_err(ExecError::arrow)?])
-    }
-}
 
 /// Where a plan can run in parallel partitions: the index of a `stats` that follows only
 /// streaming commands and whose aggregations merge regardless of event order. Each partition
@@ -145,7 +123,7 @@ impl<'p> Execution<'p> {
         let mut ops: Vec<Box<dyn Operator>> = plan.nodes[nodes].iter().map(ops::build).collect();
         if time_sort {
             if let Some(pos) = time_sort_position(plan) {
-                ops.insert(pos, Box::new(TimeSort { batches: Vec::new() }));
+                ops.insert(pos, Box::new(crate::ops::text::TimeOrder { batches: Vec::new() }));
             }
         }
         let resolve = |s: &Option<String>, name: &str| -> Result<Option<f64>, ExecError> {

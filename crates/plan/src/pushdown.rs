@@ -114,13 +114,19 @@ fn expr_is_verbatim(e: &Expr, pattern: &str) -> bool {
 pub fn wildcard_match_ci(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
     let t: Vec<char> = text.to_lowercase().chars().collect();
+    glob(&p, &t, '*', None)
+}
+
+/// The one wildcard matcher: `any` matches any run of characters, `one` (if given) exactly one.
+/// Search values use it with `*` (case-folded by the caller), eval's `like()` with `%` and `_`.
+pub fn glob(p: &[char], t: &[char], any: char, one: Option<char>) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+        if pi < p.len() && p[pi] != any && (Some(p[pi]) == one || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some(pi);
             pi += 1;
             mark = ti;
@@ -132,7 +138,7 @@ pub fn wildcard_match_ci(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == any {
         pi += 1;
     }
     pi == p.len()
