@@ -81,56 +81,77 @@ fn at_boundary_after(text: &str, i: usize) -> bool {
     text[i..].chars().next().is_none_or(|c| !is_word_char(c))
 }
 
+/// Match one row (compiles the expression each call; operators use [`Compiled`]).
 pub fn matches(e: &SearchExpr, row: &dyn Row) -> bool {
-    match e {
-        SearchExpr::And(items, _) => items.iter().all(|x| matches(x, row)),
-        SearchExpr::Or(items, _) => items.iter().any(|x| matches(x, row)),
-        SearchExpr::Not(x, _) => !matches(x, row),
-        SearchExpr::Group(x, _) => matches(x, row),
-        SearchExpr::Term(v) => {
-            if v.text == "*" {
-                return true;
+    Compiled::new(e).matches(row)
+}
+
+/// A search expression with its values compiled once per query (lower-cased patterns,
+/// comparison values), so matching a row allocates nothing for the expression itself.
+#[derive(Debug, Clone)]
+pub enum Compiled {
+    And(Vec<Compiled>),
+    Or(Vec<Compiled>),
+    Not(Box<Compiled>),
+    Any,
+    Term(Pattern),
+    In { field: String, patterns: Vec<Pattern> },
+    Eq { field: String, pattern: Pattern, negated: bool },
+    Order { field: String, op: CmpOp, rhs: Value },
+}
+
+impl Compiled {
+    pub fn new(e: &SearchExpr) -> Compiled {
+        match e {
+            SearchExpr::And(items, _) => Compiled::And(items.iter().map(Compiled::new).collect()),
+            SearchExpr::Or(items, _) => Compiled::Or(items.iter().map(Compiled::new).collect()),
+            SearchExpr::Not(x, _) => Compiled::Not(Box::new(Compiled::new(x))),
+            SearchExpr::Group(x, _) => Compiled::new(x),
+            SearchExpr::Term(v) if v.text == "*" => Compiled::Any,
+            SearchExpr::Term(v) => Compiled::Term(Pattern::new(&v.text)),
+            SearchExpr::In { field, values, .. } => Compiled::In { field: field.name.clone(), patterns: values.iter().map(|v| Pattern::new(&v.text)).collect() },
+            SearchExpr::Compare { field, op: op @ (CmpOp::Eq | CmpOp::Ne), value, .. } => {
+                Compiled::Eq { field: field.name.clone(), pattern: Pattern::new(&value.text), negated: *op == CmpOp::Ne }
             }
-            match row.get("_raw").to_text() {
-                Some(raw) => Pattern::new(&v.text).contained_in(&raw),
+            SearchExpr::Compare { field, op, value, .. } => Compiled::Order { field: field.name.clone(), op: *op, rhs: Value::Str(value.text.clone()) },
+        }
+    }
+
+    pub fn matches(&self, row: &dyn Row) -> bool {
+        match self {
+            Compiled::And(items) => items.iter().all(|x| x.matches(row)),
+            Compiled::Or(items) => items.iter().any(|x| x.matches(row)),
+            Compiled::Not(x) => !x.matches(row),
+            Compiled::Any => true,
+            Compiled::Term(p) => match row.get("_raw").to_text() {
+                Some(raw) => p.contained_in(&raw),
                 None => false,
+            },
+            Compiled::In { field, patterns } => {
+                let f = row.get(field);
+                patterns.iter().any(|p| f.values().iter().any(|x| p.matches(&x.to_text().unwrap_or_default())))
             }
-        }
-        SearchExpr::In { field, values, .. } => {
-            let f = row.get(&field.name);
-            values.iter().any(|v| {
-                let p = Pattern::new(&v.text);
-                f.values().iter().any(|x| p.matches(&x.to_text().unwrap_or_default()))
-            })
-        }
-        SearchExpr::Compare { field, op, value, .. } => {
-            let f = row.get(&field.name);
-            if f.is_null() {
-                return false;
+            Compiled::Eq { field, pattern, negated } => {
+                // `f!=v` needs f to exist: a missing field matches neither `=` nor `!=`
+                let f = row.get(field);
+                if f.is_null() {
+                    return false;
+                }
+                let any = f.values().iter().any(|x| pattern.matches(&x.to_text().unwrap_or_default()));
+                any != *negated
             }
-            let vals = f.values();
-            match op {
-                CmpOp::Eq => {
-                    let p = Pattern::new(&value.text);
-                    vals.iter().any(|x| p.matches(&x.to_text().unwrap_or_default()))
-                }
-                CmpOp::Ne => {
-                    let p = Pattern::new(&value.text);
-                    !vals.iter().any(|x| p.matches(&x.to_text().unwrap_or_default()))
-                }
-                _ => {
-                    let rhs = Value::Str(value.text.clone());
-                    vals.iter().any(|x| {
-                        let o = compare(x, &rhs);
-                        match op {
-                            CmpOp::Lt => o == Ordering::Less,
-                            CmpOp::Le => o != Ordering::Greater,
-                            CmpOp::Gt => o == Ordering::Greater,
-                            CmpOp::Ge => o != Ordering::Less,
-                            _ => false,
-                        }
-                    })
-                }
+            Compiled::Order { field, op, rhs } => {
+                let f = row.get(field);
+                f.values().iter().any(|x| {
+                    let o = compare(x, rhs);
+                    match op {
+                        CmpOp::Lt => o == Ordering::Less,
+                        CmpOp::Le => o != Ordering::Greater,
+                        CmpOp::Gt => o == Ordering::Greater,
+                        CmpOp::Ge => o != Ordering::Less,
+                        _ => false,
+                    }
+                })
             }
         }
     }

@@ -71,7 +71,7 @@ pub trait Operator: Send {
 pub fn build(node: &PlanNode) -> Box<dyn Operator> {
     let op = node.op.clone();
     match op {
-        Op::Search(e) => Box::new(Filter { pred: Pred::Search(e) }),
+        Op::Search(e) => Box::new(Filter { pred: Pred::Search(search::Compiled::new(&e)) }),
         Op::Where(e) => Box::new(Filter { pred: Pred::Where(e) }),
         Op::Eval(a) => Box::new(EvalOp { assignments: a }),
         Op::Bin(b) => Box::new(BinOp { spec: b }),
@@ -107,7 +107,7 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
 // ---------------------------------------------------------------------------------------------
 
 enum Pred {
-    Search(spelunk_syntax::ast::SearchExpr),
+    Search(search::Compiled),
     Where(spelunk_syntax::ast::Expr),
 }
 
@@ -122,7 +122,7 @@ impl Operator for Filter {
         for row in 0..batch.num_rows() {
             let r = BatchRow { view: &view, row };
             mask.push(match &self.pred {
-                Pred::Search(e) => search::matches(e, &r),
+                Pred::Search(c) => c.matches(&r),
                 Pred::Where(e) => eval(e, &r, cx)?.is_true(),
             });
         }
