@@ -253,12 +253,12 @@ pub fn agg_func(name: &str) -> Option<AggFunc> {
 }
 
 fn lower_bin(b: &ast::BinCommand) -> Result<BinSpec, SplError> {
-    let mut spec = BinSpec { field: b.field.name.clone(), alias: b.alias.as_ref().map(|a| a.name.clone()), span: None, bins: None, start: None, end: None, aligntime: None };
+    let mut spec = BinSpec { field: b.field.name.clone(), alias: b.alias.as_ref().map(|a| a.name.clone()), span: None, bins: None, start: None, end: None, aligntime: None, minspan: None };
     for o in &b.options {
         match o.key.name.as_str() {
             "span" => spec.span = Some(parse_span(&o.value)?),
             "bins" => spec.bins = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of bins"))?),
-            "minspan" => {}
+            "minspan" => spec.minspan = Some(parse_span(&o.value)?),
             "start" => spec.start = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
             "end" => spec.end = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
             "aligntime" => spec.aligntime = o.value.text.parse().ok(),

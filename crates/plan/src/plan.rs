@@ -112,6 +112,16 @@ pub struct BinSpec {
     pub start: Option<f64>,
     pub end: Option<f64>,
     pub aligntime: Option<f64>,
+    /// `minspan=`: the smallest span an automatic (bins=) span may take.
+    pub minspan: Option<BinSpan>,
+}
+
+impl BinSpec {
+    /// Without `span=`, the span comes from the range of the data (`bins=`, default 100), so
+    /// the command must see every event before it can bin any.
+    pub fn is_auto(&self) -> bool {
+        self.span.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -245,12 +255,14 @@ impl Op {
 
     /// Whether the operator runs event by event with no state (safe to run in parallel partitions).
     pub fn is_streaming(&self) -> bool {
+        if let Op::Bin(b) = self {
+            return !b.is_auto();
+        }
         matches!(
             self,
             Op::Search(_)
                 | Op::Where(_)
                 | Op::Eval(_)
-                | Op::Bin(_)
                 | Op::Rename(_)
                 | Op::Convert(_)
                 | Op::Fields { .. }
@@ -269,6 +281,12 @@ impl Op {
             Op::Search(_) => "keep events matching the search expression (values case-insensitive, `*` wildcards; `f!=v` needs f to exist)".into(),
             Op::Where(_) => "keep rows where the expression is true (false and null drop the row)".into(),
             Op::Eval(a) => format!("compute {} left to right", a.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(", ")),
+            Op::Bin(b) if b.is_auto() => format!(
+                "round {} down to the start of its bucket{}; the span is chosen from the data's range (at most {} buckets: a power of ten for numbers, 1s/5s/10s/30s/1m/5m/10m/30m/1h/1d/30d for _time), so every event is read first",
+                b.field,
+                b.alias.as_ref().map(|a| format!(" into {a}")).unwrap_or_default(),
+                b.bins.unwrap_or(100)
+            ),
             Op::Bin(b) => format!("round {} down to the start of its bucket{}", b.field, b.alias.as_ref().map(|a| format!(" into {a}")).unwrap_or_default()),
             Op::Rename(p) => format!("rename {}", p.iter().map(|(a, b)| format!("{a} -> {b}")).collect::<Vec<_>>().join(", ")),
             Op::Stats(s) if s.by.is_empty() => format!("{}: one row over all events", self.name()),

@@ -74,7 +74,7 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
         Op::Search(e) => Box::new(Filter { pred: Pred::Search(search::Compiled::new(&e)) }),
         Op::Where(e) => Box::new(Filter { pred: Pred::Where(e) }),
         Op::Eval(a) => Box::new(EvalOp { assignments: a }),
-        Op::Bin(b) => Box::new(BinOp { spec: b }),
+        Op::Bin(b) => Box::new(BinOp { spec: b, held: Vec::new(), range: None }),
         Op::Rename(p) => Box::new(RenameOp { pairs: p }),
         Op::Convert(c) => Box::new(ConvertOp { spec: c }),
         Op::Stats(s) => match s.mode {
@@ -164,41 +164,120 @@ impl Operator for EvalOp {
 
 struct BinOp {
     spec: BinSpec,
+    /// With an automatic span: the batches held until the data's range is known.
+    held: Vec<RecordBatch>,
+    range: Option<(f64, f64)>,
 }
 
-impl Operator for BinOp {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+/// Spans `bin` picks from for `_time` when no `span=` is given: the span thresholds the
+/// timechart documentation lists ("Spans used when minspan is specified"), in seconds.
+const TIME_SPANS: [f64; 11] = [1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0, 1800.0, 3600.0, 86400.0, 2592000.0];
+
+/// The width of one span in seconds (months counted as 30 days), to compare with minspan.
+fn span_seconds(s: BinSpan) -> f64 {
+    match s {
+        BinSpan::Width(w) => w,
+        BinSpan::Months(m) => m as f64 * 2592000.0,
+        BinSpan::Log(..) => 0.0,
+    }
+}
+
+/// The span `bins=N` gives over values from `lo` to `hi` (Splunk's Search Manual, "Search using
+/// time bins and spans"): for numbers the least power of ten (…, 0.1, 1, 10, 100, …) that fits
+/// the range into at most N bins; for `_time` the least of 1s, 5s, 10s, 30s, 1m, 5m, 10m, 30m,
+/// 1h, 1d, 30d that does (past that, whole multiples of 30 days). Never smaller than `minspan=`.
+pub fn auto_span(is_time: bool, lo: f64, hi: f64, bins: usize, minspan: Option<BinSpan>) -> BinSpan {
+    let bins = bins.max(1) as f64;
+    let min = minspan.map(span_seconds).unwrap_or(0.0);
+    let range = (hi - lo).max(0.0);
+    if is_time {
+        for w in TIME_SPANS {
+            if w >= min && range / w <= bins {
+                return BinSpan::Width(w);
+            }
+        }
+        let month = 2592000.0;
+        return BinSpan::Width(month * (range / bins / month).ceil().max((min / month).ceil()).max(1.0));
+    }
+    let mut exp = if range > 0.0 { (range / bins).log10().ceil() as i32 } else { 0 };
+    while 10f64.powi(exp) < min {
+        exp += 1;
+    }
+    // floating error: 10^exp a hair under range/bins
+    if range / 10f64.powi(exp) > bins {
+        exp += 1;
+    }
+    BinSpan::Width(10f64.powi(exp))
+}
+
+impl BinOp {
+    fn apply(&self, batch: RecordBatch, span: BinSpan) -> Result<RecordBatch, ExecError> {
         let view = BatchView::new(&batch);
         let Some(col) = view.column(&self.spec.field) else {
-            return Ok(vec![batch]);
+            return Ok(batch);
         };
         let is_time = self.spec.field == "_time";
         let align = self.spec.aligntime.unwrap_or(0.0);
+        // a power-of-ten span below 1: divide by 10^d rather than multiply by 0.1 (exact labels)
+        let decimals = match span {
+            BinSpan::Width(w) if w < 1.0 && w > 0.0 && (w.log10() - w.log10().round()).abs() < 1e-9 => Some(10f64.powi(-w.log10().round() as i32)),
+            _ => None,
+        };
         let vals: Vec<Value> = (0..batch.num_rows())
             .map(|row| {
                 let v = value_at(col.as_ref(), row);
                 let Some(x) = v.as_f64() else { return v };
-                match self.spec.span {
-                    Some(BinSpan::Width(w)) => {
-                        let b = ((x - align) / w).floor() * w + align;
+                match span {
+                    BinSpan::Width(w) => {
+                        let k = ((x - align) / w).floor();
+                        let (b, hi) = match decimals {
+                            Some(d) => (k / d + align, (k + 1.0) / d + align),
+                            None => (k * w + align, k * w + w + align),
+                        };
                         if is_time {
                             Value::Num(b)
                         } else {
-                            let hi = b + w;
                             Value::Str(format!("{}-{}", crate::value::format_number(b), crate::value::format_number(hi)))
                         }
                     }
-                    Some(BinSpan::Months(m)) => time::month_bucket(x, m).map(Value::Num).unwrap_or(v),
-                    _ => {
-                        // bins=N without span: Splunk picks a "nice" span; approximate with powers of ten
-                        Value::Num(x)
-                    }
+                    BinSpan::Months(m) => time::month_bucket(x, m).map(Value::Num).unwrap_or(v),
+                    BinSpan::Log(..) => v,
                 }
             })
             .collect();
         let out = self.spec.alias.clone().unwrap_or_else(|| self.spec.field.clone());
         let arr = if is_time && out == "_time" { crate::columns::build_f64(&vals) } else { build_column(&out, &vals) };
-        Ok(vec![set_column(&batch, &out, arr).map_err(ExecError::arrow)?])
+        set_column(&batch, &out, arr).map_err(ExecError::arrow)
+    }
+}
+
+impl Operator for BinOp {
+    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        if let Some(span) = self.spec.span {
+            return Ok(vec![self.apply(batch, span)?]);
+        }
+        if let Some(col) = BatchView::new(&batch).column(&self.spec.field) {
+            for row in 0..batch.num_rows() {
+                if let Some(x) = value_at(col.as_ref(), row).as_f64() {
+                    self.range = Some(match self.range {
+                        Some((lo, hi)) => (lo.min(x), hi.max(x)),
+                        None => (x, x),
+                    });
+                }
+            }
+        }
+        self.held.push(batch);
+        Ok(Vec::new())
+    }
+
+    fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        let held = std::mem::take(&mut self.held);
+        let Some((mut lo, mut hi)) = self.range else { return Ok(held) };
+        // start=/end= widen the range, never narrow it
+        lo = self.spec.start.map_or(lo, |s| s.min(lo));
+        hi = self.spec.end.map_or(hi, |e| e.max(hi));
+        let span = auto_span(self.spec.field == "_time", lo, hi, self.spec.bins.unwrap_or(100), self.spec.minspan);
+        held.into_iter().map(|b| self.apply(b, span)).collect()
     }
 }
 
@@ -767,4 +846,29 @@ fn sort_cmp(a: &Value, b: &Value, mode: SortMode) -> std::cmp::Ordering {
 #[allow(dead_code)]
 fn arc<T>(t: T) -> Arc<T> {
     Arc::new(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_span_is_the_least_power_of_ten_that_fits() {
+        // the Search Manual's examples: 0..59 in 5 bins -> 100; 24 hours in 12 bins -> 10; in 24 -> 1
+        assert_eq!(auto_span(false, 0.0, 59.0, 5, None), BinSpan::Width(100.0));
+        assert_eq!(auto_span(false, 0.0, 24.0, 12, None), BinSpan::Width(10.0));
+        assert_eq!(auto_span(false, 0.0, 24.0, 24, None), BinSpan::Width(1.0));
+        assert_eq!(auto_span(false, 0.0, 0.5, 10, None), BinSpan::Width(0.1));
+        assert_eq!(auto_span(false, 5.0, 5.0, 10, None), BinSpan::Width(1.0));
+        assert_eq!(auto_span(false, 0.0, 59.0, 100, Some(BinSpan::Width(20.0))), BinSpan::Width(100.0));
+    }
+
+    #[test]
+    fn auto_time_span_comes_from_the_list() {
+        assert_eq!(auto_span(true, 0.0, 300.0, 10, None), BinSpan::Width(30.0));
+        assert_eq!(auto_span(true, 0.0, 300.0, 100, None), BinSpan::Width(5.0));
+        assert_eq!(auto_span(true, 0.0, 86400.0 * 7.0, 100, None), BinSpan::Width(86400.0));
+        assert_eq!(auto_span(true, 0.0, 10.0, 100, Some(BinSpan::Width(900.0))), BinSpan::Width(1800.0));
+        assert_eq!(auto_span(true, 0.0, 86400.0 * 3650.0, 100, None), BinSpan::Width(2592000.0 * 2.0));
+    }
 }
