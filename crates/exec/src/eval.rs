@@ -27,11 +27,29 @@ pub struct EvalError {
 pub struct EvalContext {
     pub now: f64,
     pub regex_cache: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>>,
+    /// Search strings given to `searchmatch()`, parsed and compiled once.
+    pub search_cache: std::cell::RefCell<std::collections::HashMap<String, std::sync::Arc<crate::search::Compiled>>>,
 }
 
 impl EvalContext {
     pub fn new(now: f64) -> Self {
-        EvalContext { now, regex_cache: Default::default() }
+        EvalContext { now, regex_cache: Default::default(), search_cache: Default::default() }
+    }
+
+    /// A search string (as `searchmatch()` takes it) compiled; an unparsable one is an error at `span`.
+    pub fn search(&self, text: &str, span: Span) -> Result<std::sync::Arc<crate::search::Compiled>, EvalError> {
+        if let Some(c) = self.search_cache.borrow().get(text) {
+            return Ok(c.clone());
+        }
+        let pipeline = spelunk_syntax::parse_pipeline(&format!("search {text}"))
+            .map_err(|e| EvalError { message: format!("searchmatch: {}", e.message), span })?;
+        let expr = match pipeline.commands.first().map(|c| &c.kind) {
+            Some(spelunk_syntax::ast::CommandKind::Search(Some(e))) if pipeline.commands.len() == 1 => e.clone(),
+            _ => return Err(EvalError { message: format!("searchmatch: {text:?} is not a search expression"), span }),
+        };
+        let compiled = std::sync::Arc::new(crate::search::Compiled::new(&expr));
+        self.search_cache.borrow_mut().insert(text.to_string(), compiled.clone());
+        Ok(compiled)
     }
 
     pub fn regex(&self, pattern: &str, span: Span) -> Result<regex::Regex, EvalError> {

@@ -102,6 +102,11 @@ pub fn call(name: &Ident, args: &[Expr], span: Span, row: &dyn Row, cx: &EvalCon
             }
             _ => Value::Null,
         },
+        // searchmatch("<search>"): does this event match the search string, as `search` would?
+        "searchmatch" => match text(0)? {
+            Some(q) => Value::Bool(cx.search(&q, span)?.matches(row)),
+            None => Value::Null,
+        },
         "cidrmatch" => match (text(0)?, a(1)?) {
             (Some(cidr), v) if !v.is_null() => match parse_cidr(&cidr) {
                 Some(net) => Value::Bool(v.values().iter().any(|x| x.to_text().is_some_and(|ip| in_cidr(&net, &ip)))),

@@ -395,8 +395,19 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
             let mut keep = 1;
             let mut keepempty = false;
             let mut consecutive = false;
-            for a in args {
+            let mut sortby = Vec::new();
+            for (i, a) in args.iter().enumerate() {
                 match a {
+                    // `sortby <sort-by-clause>` ends the command: the kept rows are then sorted
+                    Arg::Word(v) if !v.quoted && v.text.eq_ignore_ascii_case("sortby") => {
+                        if let Op::Sort { keys, .. } = lower_sort(&args[i + 1..])? {
+                            sortby = keys;
+                        }
+                        if sortby.is_empty() {
+                            return Err(SplError::new(ErrorCode::MissingArgument, v.span, "`sortby` needs at least one field"));
+                        }
+                        break;
+                    }
                     Arg::Word(v) => match v.text.parse::<usize>() {
                         Ok(n) if fields.is_empty() && !v.quoted => keep = n,
                         _ => fields.push(v.text.clone()),
@@ -411,7 +422,7 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
             if fields.is_empty() {
                 return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, "`dedup` needs at least one field"));
             }
-            Op::Dedup { fields, keep, keepempty, consecutive }
+            Op::Dedup { fields, keep, keepempty, consecutive, sortby }
         }
         "fillnull" => {
             let mut value = "0".to_string();

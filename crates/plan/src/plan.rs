@@ -67,7 +67,8 @@ pub enum Op {
     Tail(usize),
     Reverse,
     Sort { keys: Vec<SortKey>, limit: Option<usize> },
-    Dedup { fields: Vec<String>, keep: usize, keepempty: bool, consecutive: bool },
+    /// `dedup [N] fields [keepempty=] [consecutive=] [sortby keys]`
+    Dedup { fields: Vec<String>, keep: usize, keepempty: bool, consecutive: bool, sortby: Vec<SortKey> },
     FillNull { value: String, fields: Vec<String> },
     Top { fields: Vec<String>, by: Vec<String>, limit: usize, rare: bool, countfield: String, percentfield: String, showperc: bool },
     /// Put events newest first (descending `_time`, stable), inserted by the planner before a
@@ -298,7 +299,11 @@ impl Op {
             Op::Tail(n) => format!("keep the last {n} rows"),
             Op::Reverse => "reverse the order of rows".into(),
             Op::Sort { keys, limit } => format!("sort by {}{}", keys.iter().map(|k| format!("{}{}", if k.descending { "-" } else { "+" }, k.field)).collect::<Vec<_>>().join(", "), limit.map(|l| format!(", keep {l}")).unwrap_or_default()),
-            Op::Dedup { fields, keep, .. } => format!("keep the first {keep} row(s) for each ({})", fields.join(", ")),
+            Op::Dedup { fields, keep, sortby, .. } => format!(
+                "keep the first {keep} row(s) for each ({}); rows missing any of these are dropped{}",
+                fields.join(", "),
+                if sortby.is_empty() { String::new() } else { format!(", then sort by {}", sortby.iter().map(|k| format!("{}{}", if k.descending { "-" } else { "+" }, k.field)).collect::<Vec<_>>().join(", ")) }
+            ),
             Op::FillNull { value, fields } => format!("fill missing {} with {value:?}", if fields.is_empty() { "fields".into() } else { fields.join(", ") }),
             Op::Top { fields, rare, .. } => format!("{} values of ({}) with count and percent", if *rare { "least common" } else { "most common" }, fields.join(", ")),
             Op::TimeOrder => "sort events newest first (descending _time), as Splunk returns them, before _time can be dropped".into(),

@@ -14,18 +14,15 @@ pub fn compute(plan: &LogicalPlan) -> Projection {
     for n in &plan.nodes {
         match &n.op {
             Op::Search(e) => search_fields(e, &mut f),
-            Op::Where(e) => {
-                expr_fields(e, &mut f);
-                if expr_needs_raw(e) {
-                    f.insert("_raw".into());
-                }
-            }
+            // searchmatch("...") may test any field named in its string
+            Op::Where(e) if expr_needs_raw(e) => return Projection::All,
+            Op::Where(e) => expr_fields(e, &mut f),
             Op::Eval(a) => {
                 for (_, e) in a {
-                    expr_fields(e, &mut f);
                     if expr_needs_raw(e) {
-                        f.insert("_raw".into());
+                        return Projection::All;
                     }
+                    expr_fields(e, &mut f);
                 }
             }
             Op::Bin(b) => {
@@ -83,7 +80,7 @@ pub fn compute(plan: &LogicalPlan) -> Projection {
             }
             Op::Fields { remove: true, .. } => {}
             Op::Sort { keys, .. } => f.extend(keys.iter().map(|k| k.field.clone())),
-            Op::Dedup { fields, .. } => f.extend(fields.iter().cloned()),
+            Op::Dedup { fields, sortby, .. } => f.extend(fields.iter().cloned().chain(sortby.iter().map(|k| k.field.clone()))),
             Op::FillNull { fields, .. } => {
                 if fields.is_empty() {
                     return Projection::All;

@@ -483,7 +483,7 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
     func!("tonumber", Eval, true, 1, Some(2), "tonumber(s[, base])", "Number from text (base 2 to 36); null when not a number.", "eval n=tonumber(\"ff\", 16)"),
     func!("like", Eval, true, 2, Some(2), "like(s, pattern)", "SQL-style match: % any text, _ one character.", "where like(user, \"adm%\")"),
     func!("match", Eval, true, 2, Some(2), "match(s, regex)", "True when the regex matches anywhere in the text.", "where match(user, \"^adm\")"),
-    func!("searchmatch", Eval, false, 1, Some(1), "searchmatch(search-string)", "True when the event matches a search expression.", "eval hit=if(searchmatch(\"error\"), 1, 0)"),
+    func!("searchmatch", Eval, true, 1, Some(1), "searchmatch(search-string)", "True when the event matches a search expression.", "eval hit=if(searchmatch(\"error\"), 1, 0)"),
     func!("cidrmatch", Eval, true, 2, Some(2), "cidrmatch(cidr, ip)", "True when the IP address is in the CIDR range.", "where cidrmatch(\"10.0.0.0/8\", src)"),
     func!("in", Eval, true, 2, None, "in(x, v1, v2, ...)", "True when x equals one of the values.", "where in(status, \"401\", \"403\")"),
     // ---- eval: numbers ------------------------------------------------------------------------

@@ -88,7 +88,15 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
         Op::Tail(n) => Box::new(Collect { kind: CollectKind::Tail(n), batches: Vec::new() }),
         Op::Reverse => Box::new(Collect { kind: CollectKind::Reverse, batches: Vec::new() }),
         Op::Sort { keys, limit } => Box::new(Collect { kind: CollectKind::Sort(keys, limit), batches: Vec::new() }),
-        Op::Dedup { fields, keep, keepempty, consecutive } => Box::new(DedupOp { fields, keep, keepempty, consecutive, seen: HashMap::new(), last: None }),
+        Op::Dedup { fields, keep, keepempty, consecutive, sortby } => Box::new(DedupOp {
+            fields,
+            keep,
+            keepempty,
+            consecutive,
+            seen: HashMap::new(),
+            last: None,
+            sortby: (!sortby.is_empty()).then(|| Collect { kind: CollectKind::Sort(sortby, None), batches: Vec::new() }),
+        }),
         Op::FillNull { value, fields } => Box::new(FillNullOp { value, fields, seen: Vec::new(), batches: Vec::new() }),
         Op::Top { fields, by, limit, rare, countfield, percentfield, showperc } => Box::new(Collect {
             kind: CollectKind::Top { fields, by, limit, rare, countfield, percentfield, showperc },
@@ -622,10 +630,12 @@ struct DedupOp {
     consecutive: bool,
     seen: HashMap<Vec<String>, usize>,
     last: Option<Vec<String>>,
+    /// `sortby`: the kept rows are sorted at the end.
+    sortby: Option<Collect>,
 }
 
 impl Operator for DedupOp {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+    fn push(&mut self, batch: RecordBatch, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         let view = BatchView::new(&batch);
         let mut mask = Vec::with_capacity(batch.num_rows());
         for row in 0..batch.num_rows() {
@@ -645,7 +655,18 @@ impl Operator for DedupOp {
                 mask.push(*c <= self.keep);
             }
         }
-        Ok(vec![arrow::compute::filter_record_batch(&batch, &BooleanArray::from(mask)).map_err(ExecError::arrow)?])
+        let kept = arrow::compute::filter_record_batch(&batch, &BooleanArray::from(mask)).map_err(ExecError::arrow)?;
+        match &mut self.sortby {
+            Some(sort) => sort.push(kept, cx),
+            None => Ok(vec![kept]),
+        }
+    }
+
+    fn finish(&mut self, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        match &mut self.sortby {
+            Some(sort) => sort.finish(cx),
+            None => Ok(Vec::new()),
+        }
     }
 }
 
