@@ -186,6 +186,7 @@ pub(crate) fn parse_tz(s: &str) -> Result<i32, String> {
 
 pub(crate) fn load_planner(conf: &ConfArgs) -> Result<Planner, String> {
     let mut p = Planner::builtin().map_err(|e| format!("built-in configuration: {e}"))?;
+    p.macros.set_evaluator(spelunk_exec::eval::const_eval);
     for f in &conf.macros {
         check::load_macros(&mut p, f)?;
     }

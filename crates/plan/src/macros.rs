@@ -31,7 +31,21 @@ pub struct MacroDef {
 #[derive(Debug, Clone, Default)]
 pub struct MacroSet {
     defs: IndexMap<(String, usize), MacroDef>,
+    /// Evaluates the eval expressions of `iseval` definitions and `validation` checks. The
+    /// evaluator lives in spelunk-exec (which depends on this crate), so it is handed in.
+    evaluator: Option<ConstEval>,
 }
+
+/// The value of a constant eval expression (macro arguments are already substituted).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstValue {
+    Null,
+    Bool(bool),
+    Text(String),
+}
+
+/// Evaluate an eval expression that reads no fields.
+pub type ConstEval = fn(&str) -> Result<ConstValue, String>;
 
 /// The macros shipped with spelunk (`queries/macros.conf`), compiled in.
 pub const DEFAULT_MACROS: &str = include_str!("../../../queries/macros.conf");
@@ -42,6 +56,11 @@ impl MacroSet {
         let mut m = MacroSet::default();
         m.load_conf(DEFAULT_MACROS, "built-in queries/macros.conf")?;
         Ok(m)
+    }
+
+    /// Give the set an eval evaluator, so `iseval` macros and `validation` checks run.
+    pub fn set_evaluator(&mut self, eval: ConstEval) {
+        self.evaluator = Some(eval);
     }
 
     pub fn insert(&mut self, def: MacroDef) {
@@ -323,10 +342,13 @@ fn expand_into(
             )
             .with_help("a macro may not call itself, directly or through other macros"));
         }
-        let body = substitute(def, &args, call_span)?;
+        let values = arg_values(def, &args, call_span)?;
+        let mut body = fill(&def.definition, def, &values);
+        if let Some(validation) = &def.validation {
+            validate(macros, def, &fill(validation, def, &values), def.errormsg.as_ref().map(|m| fill(m, def, &values)), call_span)?;
+        }
         if def.iseval {
-            return Err(SplError::new(ErrorCode::UnsupportedCommand, call_span, format!("macro `{}` is an eval-based macro (iseval = 1)", name))
-                .with_help("spelunk does not evaluate iseval macros yet"));
+            body = eval_definition(macros, def, &body, call_span)?;
         }
         let start_out = out.len();
         stack.push(name.clone());
@@ -439,7 +461,8 @@ fn parse_call(call: &str) -> Result<(String, Vec<(Option<String>, String)>), Str
     Ok((name, args))
 }
 
-fn substitute(def: &MacroDef, args: &[(Option<String>, String)], span: Span) -> Result<String, SplError> {
+/// The value of each declared argument, from positional or named (`name(a=1, b=2)`) arguments.
+fn arg_values(def: &MacroDef, args: &[(Option<String>, String)], span: Span) -> Result<Vec<String>, SplError> {
     let mut values: Vec<Option<String>> = vec![None; def.args.len()];
     let all_named = !args.is_empty() && args.iter().all(|(k, _)| k.as_ref().is_some_and(|k| def.args.contains(k)));
     for (pos, (k, v)) in args.iter().enumerate() {
@@ -452,16 +475,51 @@ fn substitute(def: &MacroDef, args: &[(Option<String>, String)], span: Span) -> 
             *slot = Some(v);
         }
     }
-    let mut body = def.definition.clone();
+    def.args
+        .iter()
+        .zip(values)
+        .map(|(name, v)| v.ok_or_else(|| SplError::new(ErrorCode::MacroArgCount, span, format!("argument `{}` of macro `{}` is not given", name, def.name))))
+        .collect()
+}
+
+/// Put the argument values in place of `$arg$` in a definition, validation or error message.
+fn fill(text: &str, def: &MacroDef, values: &[String]) -> String {
+    let mut out = text.to_string();
     for (name, v) in def.args.iter().zip(values) {
-        let v = v.ok_or_else(|| SplError::new(ErrorCode::MacroArgCount, span, format!("argument `{}` of macro `{}` is not given", name, def.name)))?;
-        body = body.replace(&format!("${}$", name), &v);
+        out = out.replace(&format!("${}$", name), v);
     }
-    if let Some(_validation) = &def.validation {
-        // Validation expressions are eval expressions over the arguments; checked by the planner
-        // (which has the evaluator) - see `Planner::validate_macro`.
+    out
+}
+
+/// macros.conf's `validation`: an eval expression over the arguments. A boolean passes when
+/// true and fails (with `errormsg`) when false or null; a non-boolean passes when null, and any
+/// text it returns is the error message.
+fn validate(macros: &MacroSet, def: &MacroDef, expr: &str, errormsg: Option<String>, span: Span) -> Result<(), SplError> {
+    let Some(eval) = macros.evaluator else { return Ok(()) };
+    let fail = |m: String| SplError::new(ErrorCode::MacroValidation, span, m).with_label("this call").with_help(format!("macro `{}` checks its arguments with: {}", def.name, expr));
+    match eval(expr) {
+        Ok(ConstValue::Bool(true)) => Ok(()),
+        Ok(ConstValue::Null) if errormsg.is_none() => Ok(()),
+        Ok(ConstValue::Bool(false)) | Ok(ConstValue::Null) => Err(fail(errormsg.unwrap_or_else(|| format!("the arguments of macro `{}` are not valid", def.name)))),
+        Ok(ConstValue::Text(m)) => Err(fail(m)),
+        Err(e) => Err(fail(format!("the validation of macro `{}` failed to evaluate: {e}", def.name))),
     }
-    Ok(body)
+}
+
+/// `iseval = 1`: the definition (arguments substituted) is an eval expression whose value is
+/// the expansion.
+fn eval_definition(macros: &MacroSet, def: &MacroDef, body: &str, span: Span) -> Result<String, SplError> {
+    let Some(eval) = macros.evaluator else {
+        return Err(SplError::new(ErrorCode::MacroEval, span, format!("macro `{}` is an eval-based macro (iseval = 1), and no evaluator is available here", def.name)));
+    };
+    match eval(body) {
+        Ok(ConstValue::Text(t)) => Ok(t),
+        Ok(ConstValue::Bool(b)) => Ok(b.to_string()),
+        Ok(ConstValue::Null) => Ok(String::new()),
+        Err(e) => Err(SplError::new(ErrorCode::MacroEval, span, format!("eval-based macro `{}`: {e}", def.name))
+            .with_label("this call")
+            .with_help(format!("its definition evaluated as an eval expression: {body}"))),
+    }
 }
 
 #[cfg(test)]
@@ -521,5 +579,33 @@ mod tests {
         let m = MacroSet::builtin().expect("builtin macros parse");
         assert!(m.get("cloudtrail", 0).is_some());
         assert!(m.get("security_content_ctime", 1).is_some());
+    }
+
+    fn fake_eval(text: &str) -> Result<ConstValue, String> {
+        match text {
+            "\"x=\" . 1" => Ok(ConstValue::Text("x=1".into())),
+            "ok(1)" => Ok(ConstValue::Bool(true)),
+            "ok(0)" => Ok(ConstValue::Bool(false)),
+            "msg(0)" => Ok(ConstValue::Text("bad zero".into())),
+            "msg(1)" => Ok(ConstValue::Null),
+            other => Err(format!("cannot evaluate {other}")),
+        }
+    }
+
+    #[test]
+    fn iseval_and_validation_use_the_evaluator() {
+        let conf = "[e]\niseval = 1\ndefinition = \"x=\" . 1\n\n[v(1)]\nargs = n\ndefinition = head $n$\nvalidation = ok($n$)\nerrormsg = n must be ok\n\n[m(1)]\nargs = n\ndefinition = head $n$\nvalidation = msg($n$)\n";
+        let mut m = set(conf);
+        // without an evaluator, an iseval macro is an error on the call, not a silent expansion
+        let err = expand("a `e` b", &m).expect_err("no evaluator");
+        assert_eq!(err.code, ErrorCode::MacroEval);
+        assert_eq!(err.span, Span::new(2, 5));
+        m.set_evaluator(fake_eval);
+        assert_eq!(expand("a `e` b", &m).expect("expands").text, "a x=1 b");
+        assert_eq!(expand("`v(1)`", &m).expect("valid").text, "head 1");
+        let err = expand("* | `v(0)`", &m).expect_err("invalid");
+        assert_eq!((err.code, err.message.as_str(), err.span), (ErrorCode::MacroValidation, "n must be ok", Span::new(4, 10)));
+        assert_eq!(expand("`m(1)`", &m).expect("null passes").text, "head 1");
+        assert_eq!(expand("`m(0)`", &m).expect_err("text fails").message, "bad zero");
     }
 }

@@ -39,6 +39,7 @@ error_codes! {
     MacroValidation = "SPL0104", "macro argument validation failed";
     UnterminatedMacro = "SPL0105", "unterminated macro call";
     MacroConf = "SPL0106", "invalid macros.conf";
+    MacroEval = "SPL0107", "eval-based macro (iseval) failed";
     // semantics: 02xx
     UnknownCommand = "SPL0201", "unknown command";
     UnknownFunction = "SPL0202", "unknown function";
