@@ -190,6 +190,9 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
     for a in &s.aggs {
         let fname = a.func.name.to_ascii_lowercase();
         let func = agg_func(&fname).ok_or_else(|| {
+            if registry::aggregate(&fname).is_some() {
+                return SplError::new(ErrorCode::UnsupportedCommand, a.func.span, format!("spelunk does not run the aggregation `{}` yet", a.func.name));
+            }
             let mut e = SplError::new(ErrorCode::UnknownFunction, a.func.span, format!("unknown aggregation `{}`", a.func.name));
             if let Some(s) = did_you_mean(&fname, registry::function_names(registry::FunctionKind::Aggregate)) {
                 e = e.with_help(format!("did you mean `{}`?", s));
@@ -216,8 +219,17 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
 }
 
 /// Map an aggregation name (`dc`, `distinct_count`, `perc95`, `p50`, `avg`, ...) to its function.
+/// The registry decides which names exist (and reads the percentile forms); this only says
+/// which operator runs each implemented one.
 pub fn agg_func(name: &str) -> Option<AggFunc> {
-    Some(match name {
+    let (spec, perc) = spelunk_syntax::registry::aggregate(name)?;
+    if let Some(p) = perc {
+        return Some(AggFunc::Perc(p));
+    }
+    if !spec.implemented {
+        return None;
+    }
+    Some(match spec.name {
         "count" | "c" => AggFunc::Count,
         "dc" | "distinct_count" => AggFunc::DistinctCount,
         "values" => AggFunc::Values,
@@ -237,19 +249,25 @@ pub fn agg_func(name: &str) -> Option<AggFunc> {
         "last" => AggFunc::Last,
         "earliest" => AggFunc::Earliest,
         "latest" => AggFunc::Latest,
-        _ => {
-            for prefix in ["exactperc", "upperperc", "perc", "p"] {
-                if let Some(n) = name.strip_prefix(prefix) {
-                    if let Ok(v) = n.parse::<f64>() {
-                        if (0.0..=100.0).contains(&v) {
-                            return Some(AggFunc::Perc(v));
-                        }
-                    }
-                }
-            }
-            return None;
-        }
+        _ => return None,
     })
+}
+
+#[cfg(test)]
+mod agg_tests {
+    use super::*;
+    use spelunk_syntax::registry::{FunctionKind, FUNCTIONS};
+
+    #[test]
+    fn every_implemented_aggregate_has_an_operator() {
+        for f in FUNCTIONS.iter().filter(|f| f.kind == FunctionKind::Aggregate && f.implemented) {
+            let name = if ["perc", "exactperc", "upperperc"].contains(&f.name) { format!("{}95", f.name) } else { f.name.to_string() };
+            assert!(agg_func(&name).is_some(), "registry lists {name} as implemented but no operator runs it");
+        }
+        assert_eq!(agg_func("p50"), Some(AggFunc::Perc(50.0)));
+        assert_eq!(agg_func("earliest_time"), None);
+        assert_eq!(agg_func("nosuch"), None);
+    }
 }
 
 fn lower_bin(b: &ast::BinCommand) -> Result<BinSpec, SplError> {
