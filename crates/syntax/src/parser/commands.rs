@@ -252,14 +252,7 @@ impl<'a> Parser<'a> {
                 let f = self.field_name(&format!("a field name inside `{name}(...)`"))?;
                 arg = Some(AggArg::Field(f));
             }
-            self.ws();
-            if self.peek() != Some(')') {
-                return Err(match self.peek() {
-                    None | Some('|') => self.unclosed(open, '('),
-                    _ => self.expected(&format!("`)` to close `{name}(`")),
-                });
-            }
-            self.advance(1);
+            self.close_call(open, &name)?;
         }
         let alias = self.alias()?;
         Ok(Aggregation { func, arg, alias, span: Span::new(nspan.start, self.last_end) })
@@ -378,14 +371,7 @@ impl<'a> Parser<'a> {
             self.advance(1);
             self.ws();
             let field = self.field_name(&format!("a field name inside `{name}(...)`"))?;
-            self.ws();
-            if self.peek() != Some(')') {
-                return Err(match self.peek() {
-                    None | Some('|') => self.unclosed(open, '('),
-                    _ => self.expected(&format!("`)` to close `{name}(`")),
-                });
-            }
-            self.advance(1);
+            self.close_call(open, &name)?;
             let alias = self.alias()?;
             conversions.push(Conversion { func: Ident { name: name.to_string(), span: nspan }, field, alias, span: Span::new(nspan.start, self.last_end) });
         }

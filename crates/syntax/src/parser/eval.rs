@@ -264,23 +264,8 @@ impl<'a> Parser<'a> {
                 Ok(Expr { kind: ExprKind::Field { name, quoted: true }, span })
             }
             Some('(') => {
-                let open = self.next_token_span();
-                self.advance(1);
-                self.enter(open)?;
-                self.ws();
-                if self.peek() == Some(')') {
-                    return Err(SplError::new(ErrorCode::UnexpectedToken, Span::new(start, self.pos + 1), "empty parentheses")
-                        .with_label("expected an expression inside")
-                        .with_help("put an expression inside the parentheses or remove them"));
-                }
-                let inner = self.eval_expr()?;
-                self.ws();
-                if self.peek() != Some(')') {
-                    return Err(self.paren_error(open));
-                }
-                self.advance(1);
-                self.leave();
-                Ok(Expr { kind: ExprKind::Paren(Box::new(inner)), span: Span::new(start, self.pos) })
+                let (inner, span) = self.paren_group(start, "an expression", |p| p.eval_expr(), |p, open| p.paren_error(open))?;
+                Ok(Expr { kind: ExprKind::Paren(Box::new(inner)), span })
             }
             Some(c) if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) => self.eval_number(),
             Some(c) if lexer::is_ident_start(c) => self.eval_name(),

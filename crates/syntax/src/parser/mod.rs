@@ -271,6 +271,48 @@ impl<'a> Parser<'a> {
     }
 
     /// An error for an opening bracket or parenthesis at `open` that is never closed.
+    /// `( inner )` at the current `(` (an eval group or a search group): one nesting level,
+    /// `()` rejected saying what belongs inside, and the `)` required (`missing` builds the
+    /// error when it is not there). Returns the inner value and the span from `start` past `)`.
+    fn paren_group<T>(
+        &mut self,
+        start: usize,
+        inside: &str,
+        inner: impl FnOnce(&mut Self) -> Result<T, SplError>,
+        missing: impl FnOnce(&Self, Span) -> SplError,
+    ) -> Result<(T, Span), SplError> {
+        let open = self.next_token_span();
+        self.advance(1);
+        self.enter(open)?;
+        self.ws();
+        if self.peek() == Some(')') {
+            return Err(SplError::new(ErrorCode::UnexpectedToken, Span::new(start, self.pos + 1), "empty parentheses")
+                .with_label(format!("expected {inside} inside"))
+                .with_help(format!("put {inside} inside the parentheses or remove them")));
+        }
+        let value = inner(self)?;
+        self.ws();
+        if self.peek() != Some(')') {
+            return Err(missing(self, open));
+        }
+        self.advance(1);
+        self.leave();
+        Ok((value, Span::new(start, self.pos)))
+    }
+
+    /// The `)` closing `name(` at the current position (consumed), or the error saying why not.
+    fn close_call(&mut self, open: Span, name: &str) -> Result<(), SplError> {
+        self.ws();
+        if self.peek() != Some(')') {
+            return Err(match self.peek() {
+                None | Some('|') => self.unclosed(open, '('),
+                _ => self.expected(&format!("`)` to close `{name}(`")),
+            });
+        }
+        self.advance(1);
+        Ok(())
+    }
+
     fn unclosed(&self, open: Span, c: char) -> SplError {
         let close = if c == '[' { ']' } else { ')' };
         let found = match self.peek() {

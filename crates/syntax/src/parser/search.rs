@@ -126,23 +126,8 @@ impl<'a> Parser<'a> {
             Some(']') if self.sub_depth > 0 => Err(self.expected("a search term")),
             Some(')') | Some(']') => Err(self.unmatched_close()),
             Some('(') => {
-                let open = self.next_token_span();
-                self.advance(1);
-                self.enter(open)?;
-                self.ws();
-                if self.peek() == Some(')') {
-                    return Err(SplError::new(ErrorCode::UnexpectedToken, Span::new(start, self.pos + 1), "empty parentheses")
-                        .with_label("nothing inside")
-                        .with_help("put a search term inside the parentheses or remove them"));
-                }
-                let inner = self.search_and()?;
-                self.ws();
-                if self.peek() != Some(')') {
-                    return Err(self.unclosed(open, '('));
-                }
-                self.advance(1);
-                self.leave();
-                Ok(SearchExpr::Group(Box::new(inner), Span::new(start, self.pos)))
+                let (inner, span) = self.paren_group(start, "a search term", |p| p.search_and(), |p, open| p.unclosed(open, '('))?;
+                Ok(SearchExpr::Group(Box::new(inner), span))
             }
             Some('"') => {
                 // `"field name"=value` / `"field" IN (...)`: a quoted string before a
