@@ -456,51 +456,45 @@ impl<R: BufRead> JsonStream<R> {
     }
 }
 
+/// Whether each byte of a JSON text lies inside a string literal (escapes honoured).
+#[derive(Default)]
+struct StringState {
+    in_str: bool,
+    esc: bool,
+}
+
+impl StringState {
+    /// Feed one byte: true when it lies outside every string and is not a quote.
+    fn outside(&mut self, c: u8) -> bool {
+        if self.in_str {
+            if self.esc {
+                self.esc = false;
+            } else if c == b'\\' {
+                self.esc = true;
+            } else if c == b'"' {
+                self.in_str = false;
+            }
+            false
+        } else if c == b'"' {
+            self.in_str = true;
+            false
+        } else {
+            true
+        }
+    }
+}
+
 /// The one-line form of a JSON text: whitespace outside strings dropped; `None` when there is
 /// none to drop.
 pub fn compact(text: &str) -> Option<String> {
     let b = text.as_bytes();
-    let mut in_str = false;
-    let mut esc = false;
-    let mut first_ws = None;
-    for (i, &c) in b.iter().enumerate() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
-            }
-        } else if c == b'"' {
-            in_str = true;
-        } else if c.is_ascii_whitespace() {
-            first_ws = Some(i);
-            break;
-        }
-    }
-    let start = first_ws?;
+    let mut state = StringState::default();
+    let start = b.iter().position(|&c| state.outside(c) && c.is_ascii_whitespace())?;
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&b[..start]);
     // `start` is outside a string
-    let (mut in_str, mut esc) = (false, false);
-    for &c in &b[start..] {
-        if in_str {
-            out.push(c);
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
-            }
-        } else if !c.is_ascii_whitespace() {
-            if c == b'"' {
-                in_str = true;
-            }
-            out.push(c);
-        }
-    }
+    let mut state = StringState::default();
+    out.extend(b[start..].iter().filter(|&&c| !(state.outside(c) && c.is_ascii_whitespace())));
     // only ASCII whitespace was removed, between UTF-8 sequences
     String::from_utf8(out).ok()
 }
