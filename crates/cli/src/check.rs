@@ -168,23 +168,13 @@ pub fn missing(p: &Pipeline, out: &mut Vec<String>) {
     }
 }
 
+/// The names of the functions an expression calls, outermost first.
 fn calls(e: &Expr, out: &mut Vec<String>) {
-    match &e.kind {
-        ExprKind::Call { name, args } => {
+    spelunk_syntax::visit::walk_expr(e, &mut |x| {
+        if let ExprKind::Call { name, .. } = &x.kind {
             out.push(name.name.clone());
-            args.iter().for_each(|a| calls(a, out));
         }
-        ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => calls(expr, out),
-        ExprKind::Binary { left, right, .. } => {
-            calls(left, out);
-            calls(right, out);
-        }
-        ExprKind::In { expr, list, .. } => {
-            calls(expr, out);
-            list.iter().for_each(|a| calls(a, out));
-        }
-        _ => {}
-    }
+    });
 }
 
 #[allow(dead_code)] // used by the corpus test

@@ -3,7 +3,9 @@
 mod check;
 mod explain;
 mod output;
+mod progress;
 mod repl;
+mod resolve;
 mod runner;
 
 use clap::{Parser, Subcommand};
@@ -79,6 +81,11 @@ enum Command {
         /// Time zone for `_time` in the output: UTC, Z, +02:00, -0530, ...
         #[arg(long, value_name = "OFFSET")]
         tz: Option<String>,
+        /// A folder of lookup tables for `lookup` and `inputlookup`: CSV files (`NAME`,
+        /// `NAME.csv`, `NAME.csv.gz`) and transforms.conf stanzas with `filename =`.
+        /// Repeatable, searched in order (default: ./lookups when it exists).
+        #[arg(long = "lookups", value_name = "DIR")]
+        lookups: Vec<PathBuf>,
     },
     /// Interactive SPL prompt over loaded data (also `spelunk` without arguments).
     Repl {
@@ -103,9 +110,13 @@ enum Command {
         /// Run the query over --data and show the row count after every stage.
         #[arg(long)]
         trace: bool,
-        /// Files or folders of logs (for --trace).
+        /// Files or folders of logs (for --trace, and to warn about fields the query groups by
+        /// or renames that the data does not have).
         #[arg(long = "data", value_name = "PATH")]
         data: Vec<PathBuf>,
+        /// A folder of lookup tables (for --trace; see `run --lookups`).
+        #[arg(long = "lookups", value_name = "DIR")]
+        lookups: Vec<PathBuf>,
     },
     /// Parse, expand macros and validate queries without data: exit 0 when every query can
     /// run, 1 when one uses commands or functions spelunk does not run yet, 2 on an error.
@@ -122,12 +133,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz }) => {
-            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz };
+        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups }) => {
+            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups };
             run(files, expr, data, &conf, &opts)
         }
         Some(Command::Repl { data, sourcetype, conf, tz }) => start_repl(data, sourcetype, &conf, tz.as_deref()),
-        Some(Command::Explain { query, conf, trace, data }) => explain(&query, &conf, trace, data),
+        Some(Command::Explain { query, conf, trace, data, lookups }) => explain(&query, &conf, trace, data, lookups),
         Some(Command::Check { files, conf }) => check(&files, &conf),
         Some(Command::Help { name }) => help(name.as_deref()),
         None => start_repl(Vec::new(), None, &ConfArgs::default(), None),
@@ -152,6 +163,7 @@ fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, conf: &ConfArgs, t
     let mut session = repl::Session::new(planner);
     session.sourcetype = sourcetype;
     session.out_opts.utc_offset_seconds = offset;
+    repl::install_interrupt(&mut session);
     for d in data {
         eprint!("{}", session.handle_line(&format!(".load {}", d.display())));
     }
@@ -205,7 +217,7 @@ fn report(err: impl Diagnostic + Send + Sync + 'static) {
 fn plan_or_report(planner: &Planner, name: &str, text: &str) -> Option<Planned> {
     match planner.plan(text) {
         Ok(p) => {
-            eprint!("{}", lint_report(&p, name, text));
+            eprint!("{}", full_lint_report(&p, name, text));
             Some(p)
         }
         Err(e) => {
@@ -215,7 +227,7 @@ fn plan_or_report(planner: &Planner, name: &str, text: &str) -> Option<Planned> 
     }
 }
 
-/// A lint finding rendered as a miette warning.
+/// A lint finding rendered as a miette warning (advice for the codes that are only notes).
 #[derive(Debug)]
 struct Warning(spelunk_syntax::diagnostics::SourcedError);
 
@@ -232,7 +244,7 @@ impl Diagnostic for Warning {
         self.0.code()
     }
     fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Warning)
+        Some(if self.0.error.code.is_advice() { miette::Severity::Advice } else { miette::Severity::Warning })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         self.0.help()
@@ -245,11 +257,44 @@ impl Diagnostic for Warning {
     }
 }
 
-/// The lint warnings of a planned query, rendered (empty when there are none). Spans point
-/// into the user's text (macro expansions mapped back).
+/// The lint warnings of a planned query that need no data, rendered (empty when there are
+/// none); spans point into the user's text (macro expansions mapped back). This is the REPL's:
+/// it leaves out the notes ([`spelunk_syntax::ErrorCode::is_advice`]), which
+/// [`full_lint_report`] adds for `check`, `run` and `explain`.
 pub(crate) fn lint_report(planned: &Planned, name: &str, text: &str) -> String {
+    let lints = spelunk_plan::lint::planned(planned).into_iter().filter(|w| !w.code.is_advice()).collect();
+    render_lints(planned, lints, name, text)
+}
+
+/// Every lint finding of a planned query that needs no data (warnings and notes), rendered.
+pub(crate) fn full_lint_report(planned: &Planned, name: &str, text: &str) -> String {
+    render_lints(planned, spelunk_plan::lint::planned(planned), name, text)
+}
+
+/// The lint findings that need the data's field names (`known`: every field name of the
+/// loaded data, search-time fields included), rendered; print [`lint_report`] first, these add
+/// to it. The REPL calls it with its field catalogue.
+pub(crate) fn data_lint_report(planned: &Planned, name: &str, text: &str, known: &std::collections::BTreeSet<String>) -> String {
+    render_lints(planned, spelunk_plan::lint::with_known_fields(planned, known), name, text)
+}
+
+/// [`data_lint_report`] for `run` and `explain`: reads the field names of `data` when the
+/// query has a check that needs them (nothing otherwise, and nothing when the data cannot be
+/// read: the run says why).
+fn data_lints_of(planner: &Planner, planned: &Planned, name: &str, text: &str, data: &[PathBuf], sourcetype: Option<String>) -> String {
+    if data.is_empty() || !spelunk_plan::lint::wants_data_fields(planned) {
+        return String::new();
+    }
+    let enough = spelunk_plan::fields::mentioned(&planned.plan);
+    match explain::data_fields(planner, data, sourcetype, &enough) {
+        Ok(known) => data_lint_report(planned, name, text, &known),
+        Err(_) => String::new(),
+    }
+}
+
+fn render_lints(planned: &Planned, lints: Vec<spelunk_syntax::SplError>, name: &str, text: &str) -> String {
     let mut out = String::new();
-    for mut w in spelunk_plan::lint::lint(&planned.ast) {
+    for mut w in lints {
         w.span = planned.expanded.map_span(w.span);
         out.push_str(&format!("{:?}\n", Report::new(Warning(w.with_source(name, text)))));
     }
@@ -290,6 +335,7 @@ struct RunOpts {
     out: Option<PathBuf>,
     fail_on_results: bool,
     tz: Option<String>,
+    lookups: Vec<PathBuf>,
 }
 
 /// `out.csv` for query `a/b.spl` with several queries: `out.b.csv`.
@@ -358,7 +404,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             status = ExitCode::from(2);
             continue;
         };
-        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), threads: o.threads, ..Default::default() };
+        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), threads: o.threads, progress: progress::wanted(o.quiet), lookups: o.lookups.clone(), ..Default::default() };
         let outcome = match runner::execute(&planner, &planned, &cfg) {
             Ok(o) => o,
             Err(runner::Failure::Exec(e)) => {
@@ -380,6 +426,10 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
         let batches = outcome.batches;
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         any_rows |= rows > 0;
+        if rows == 0 && !o.quiet {
+            // no results: say so when a field the query groups by or renames is not in the data
+            eprint!("{}", data_lints_of(&planner, &planned, name, text, &data, o.sourcetype.clone()));
+        }
         if let Some(stats) = &outcome.stats {
             if !o.quiet {
                 let warnings = &stats.warnings;
@@ -434,7 +484,7 @@ fn read_query_arg(q: &str) -> (String, String) {
     ("<query>".into(), q.to_string())
 }
 
-fn explain(query: &str, conf: &ConfArgs, trace: bool, data: Vec<PathBuf>) -> ExitCode {
+fn explain(query: &str, conf: &ConfArgs, trace: bool, data: Vec<PathBuf>, lookups: Vec<PathBuf>) -> ExitCode {
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
@@ -446,9 +496,10 @@ fn explain(query: &str, conf: &ConfArgs, trace: bool, data: Vec<PathBuf>) -> Exi
     let Some(planned) = plan_or_report(&planner, &name, &text) else {
         return ExitCode::from(2);
     };
+    eprint!("{}", data_lints_of(&planner, &planned, &name, &text, &data, None));
     print!("{}", explain::render(&planned));
     if trace {
-        let cfg = runner::RunConfig { data, threads: 1, ..Default::default() };
+        let cfg = runner::RunConfig { data, threads: 1, lookups, ..Default::default() };
         match runner::execute(&planner, &planned, &cfg) {
             Ok(outcome) => print!("\n{}", explain::render_trace(&planned, &outcome.trace)),
             Err(e) => {
@@ -481,7 +532,7 @@ fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
         };
         match check::classify(&planner, &text) {
             check::Verdict::Ok(p) => {
-                eprint!("{}", lint_report(&p, &name, &text));
+                eprint!("{}", full_lint_report(&p, &name, &text));
                 println!("{name}: ok");
             }
             v @ check::Verdict::Unsupported { .. } => {

@@ -75,7 +75,8 @@ impl Format {
 pub struct OutputOptions {
     /// Offset from UTC, in seconds, for `_time` (0 = UTC; 3600 = `+01:00`).
     pub utc_offset_seconds: i32,
-    /// Widest a table may be, in characters (`None`: as wide as its content). Cells wrap to fit.
+    /// Widest a table may be, in characters (`None`: as wide as its content). Long cell lines
+    /// are cut to fit, ending in `…`.
     pub max_width: Option<usize>,
 }
 
@@ -321,29 +322,93 @@ fn write_csv_record<'a>(w: &mut dyn Write, fields: impl Iterator<Item = &'a str>
 }
 
 /// An aligned table (comfy-table): a header row, one line per value of a multivalue cell,
-/// empty cells for missing fields. Wraps cells to `max_width` when given.
+/// empty cells for missing fields. With `max_width` (the terminal's width), columns are narrowed
+/// to fit, widest first, and each line of a cell longer than its column ends in `…`.
 fn write_table(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts: &OutputOptions) -> std::io::Result<()> {
     if cols.is_empty() {
         return writeln!(w, "(no results)");
     }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(batches, cols, opts, |cells| {
+        rows.push(cells.iter().map(Cell::text).collect());
+        Ok(())
+    })?;
+    let mut header = cols.to_vec();
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
     t.force_no_tty();
-    match opts.max_width {
-        Some(width) => {
-            t.set_width(width.min(u16::MAX as usize) as u16);
-            t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    if let Some(width) = opts.max_width {
+        let limits = column_limits(&header, &rows, width);
+        for (i, h) in header.iter_mut().enumerate() {
+            *h = clip_lines(h, limits[i]);
         }
-        None => {
-            t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+        for r in rows.iter_mut() {
+            for (i, c) in r.iter_mut().enumerate() {
+                *c = clip_lines(c, limits[i]);
+            }
+        }
+        // too many columns to fit even narrowed: let comfy-table wrap what is left
+        t.set_width(width.min(u16::MAX as usize) as u16);
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    }
+    t.set_header(header);
+    for r in rows {
+        t.add_row(r);
+    }
+    writeln!(w, "{t}")
+}
+
+/// The narrowest a column is made to fit the width (its content may be narrower).
+const MIN_COLUMN: usize = 8;
+
+/// The widest each column may be for the table to fit `width` characters: every column keeps
+/// its natural width when they all fit, else the widest are cut down to one common limit (never
+/// below [`MIN_COLUMN`]).
+fn column_limits(header: &[String], rows: &[Vec<String>], width: usize) -> Vec<usize> {
+    let line_width = |s: &str| s.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let mut natural: Vec<usize> = header.iter().map(|h| line_width(h)).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(n) = natural.get_mut(i) {
+                *n = (*n).max(line_width(c));
+            }
         }
     }
-    t.set_header(cols.to_vec());
-    for_each_row(batches, cols, opts, |cells| {
-        t.add_row(cells.iter().map(Cell::text).collect::<Vec<_>>());
-        Ok(())
-    })?;
-    writeln!(w, "{t}")
+    // borders (2), one space either side of every column and one between columns
+    let budget = width.saturating_sub(1 + 3 * natural.len());
+    if natural.iter().sum::<usize>() <= budget {
+        return natural;
+    }
+    // the largest common limit under which the columns fit
+    let fits = |limit: usize| natural.iter().map(|n| (*n).min(limit)).sum::<usize>() <= budget;
+    let (mut lo, mut hi) = (MIN_COLUMN, natural.iter().copied().max().unwrap_or(MIN_COLUMN).max(MIN_COLUMN));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    natural.iter().map(|n| (*n).min(lo)).collect()
+}
+
+/// Each line of `text` cut to at most `limit` characters, the cut ones ending in `…`.
+fn clip_lines(text: &str, limit: usize) -> String {
+    if text.lines().all(|l| l.chars().count() <= limit) {
+        return text.to_string();
+    }
+    let clip = |l: &str| {
+        if l.chars().count() <= limit {
+            l.to_string()
+        } else {
+            let mut s: String = l.chars().take(limit.saturating_sub(1)).collect();
+            s.push('…');
+            s
+        }
+    };
+    text.split('\n').map(clip).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]
@@ -570,12 +635,24 @@ mod tests {
     }
 
     #[test]
-    fn table_wraps_to_max_width_and_says_when_there_is_nothing() {
+    fn table_fits_max_width_and_says_when_there_is_nothing() {
         let long = "x".repeat(200);
-        let b = batch(vec![("a", Arc::new(StringArray::from(vec![long.as_str()]))), ("b", Arc::new(StringArray::from(vec!["short"])))]);
+        let b = batch(vec![
+            ("a", Arc::new(StringArray::from(vec![long.as_str()]))),
+            ("b", Arc::new(StringArray::from(vec!["short"]))),
+            ("mv", list(&[Some(&["first value", &"y".repeat(90)])])),
+        ]);
         let t = render_with(&[b], Format::Table, &OutputOptions { utc_offset_seconds: 0, max_width: Some(60) });
-        assert!(t.lines().all(|l| l.chars().count() <= 60), "{t}");
-        assert_eq!(t.matches('x').count(), 200, "wrapped, not cut");
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines.iter().all(|l| l.chars().count() <= 60), "{t}");
+        // border, header, separator, the row's two lines (one per value), border
+        assert_eq!(lines.len(), 6, "cut, not wrapped: {t}");
+        assert!(lines[3].contains("short") && lines[3].contains("xxx…") && lines[3].contains("first value"), "{t}");
+        assert!(lines[4].contains("yyy…") && !lines[4].contains('x'), "the second value on its own line: {t}");
+        // a table that fits is left alone
+        let small = batch(vec![("a", Arc::new(StringArray::from(vec!["1"])))]);
+        assert!(!render_with(&[small], Format::Table, &OutputOptions { utc_offset_seconds: 0, max_width: Some(60) }).contains('…'));
+        assert_eq!(clip_lines("abcdef\nab", 4), "abc…\nab");
         assert_eq!(render(&[], Format::Table), "(no results)\n");
         let empty = batch(vec![("user", Arc::new(StringArray::from(Vec::<Option<&str>>::new())))]);
         assert!(render(&[empty], Format::Table).contains("user"), "columns without rows: the header");

@@ -7,19 +7,31 @@
 //! history and Tab completion ([`complete`]) from the one registry of commands and functions,
 //! the loaded fields and the macros.
 //!
-//! Data: `.load` scans the files once to build the field catalogue (`.fields`, completion);
-//! each query then reads the files again through the runner (gzip is decompressed each time).
+//! Data: `.load` (and `--data`) scans the files once, with every field, builds the field
+//! catalogue (`.fields`, completion) and keeps the events in memory as Arrow batches per
+//! sourcetype ([`runner::CachedEvents`]); each query then runs over those batches (search-time
+//! fields and the time range are applied per query by the engine, as for a fresh scan). When
+//! the batches would take more than [`Session::cache_cap`] bytes (1 GiB, or `SPELUNK_CACHE_MB`),
+//! nothing is kept and each query reads the files again, with a progress bar when it is slow.
+//! Ctrl-C while a query or a load runs cancels it ([`install_interrupt`]); at the prompt it
+//! clears the line.
 
 use crate::output::{self, Format, OutputOptions};
-use crate::{explain, runner};
+use crate::runner::CachedEvents;
+use crate::{explain, progress, runner};
 use arrow::record_batch::RecordBatch;
 use spelunk_exec::columns::BatchView;
+use spelunk_io::ScanMonitor;
 use spelunk_plan::Planner;
 use spelunk_syntax::registry::{self, FunctionKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// The default limit of the in-memory events, in bytes of Arrow memory.
+pub const CACHE_CAP: usize = 1 << 30;
 
 /// Distinct values kept per field for `.fields` (beyond it the count shows as `N+`).
 const DISTINCT_CAP: usize = 1000;
@@ -27,8 +39,8 @@ const DISTINCT_CAP: usize = 1000;
 const EXAMPLES: usize = 3;
 
 pub const DOT_COMMANDS: &[(&str, &str)] = &[
-    (".load", ".load PATH        add a file or folder of logs and scan its fields"),
-    (".sources", ".sources          the loaded paths, files and events per sourcetype"),
+    (".load", ".load [PATH]      add a file or folder of logs, read into memory (again: re-read all)"),
+    (".sources", ".sources          the loaded paths, files, events per sourcetype, memory used"),
     (".fields", ".fields [PATTERN] fields of the loaded data: count, distinct values, examples (PATTERN may use *)"),
     (".macros", ".macros           the macros queries can call"),
     (".format", ".format FORMAT    output format: table, csv, json or ndjson"),
@@ -71,6 +83,41 @@ pub struct Session {
     pub last: Vec<RecordBatch>,
     /// Set by `.quit`.
     pub done: bool,
+    /// The loaded events in memory (`None`: nothing loaded, or more than [`Session::cache_cap`]).
+    pub cache: Option<Arc<CachedEvents>>,
+    /// The most Arrow memory the cache may take, in bytes (0: never cache).
+    pub cache_cap: usize,
+    /// Why the loaded data is not in memory (said by `.load`, shown by `.sources`).
+    pub cache_note: Option<String>,
+    /// Show a progress bar on stderr for slow scans.
+    pub progress: bool,
+    /// The monitor of the query or load running now: Ctrl-C cancels it.
+    pub running: Arc<Mutex<Option<Arc<ScanMonitor>>>>,
+}
+
+/// What one scan of the loaded paths found.
+struct Loaded {
+    fields: BTreeMap<String, FieldInfo>,
+    sourcetypes: BTreeMap<String, u64>,
+    files: usize,
+    cache: Option<CachedEvents>,
+    note: Option<String>,
+    stats: spelunk_io::ScanStats,
+}
+
+/// Why a load did not finish.
+enum LoadError {
+    Cancelled,
+    Failed(String),
+}
+
+/// `1.5 MiB`.
+fn mib(bytes: usize) -> String {
+    if bytes >= 1 << 30 {
+        format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+    }
 }
 
 impl Session {
@@ -87,6 +134,33 @@ impl Session {
             out_opts: OutputOptions::default(),
             last: Vec::new(),
             done: false,
+            cache: None,
+            cache_cap: std::env::var("SPELUNK_CACHE_MB").ok().and_then(|v| v.trim().parse::<usize>().ok()).map_or(CACHE_CAP, |mb| mb.saturating_mul(1 << 20)),
+            cache_note: None,
+            progress: false,
+            running: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// A fresh monitor for a query or load, registered for Ctrl-C.
+    fn begin_task(&self) -> Arc<ScanMonitor> {
+        let m = Arc::new(ScanMonitor::default());
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = Some(m.clone());
+        m
+    }
+
+    fn end_task(&self) {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Cancel the query or load running now, if any (what Ctrl-C does); whether one was.
+    pub fn interrupt(running: &Mutex<Option<Arc<ScanMonitor>>>) -> bool {
+        match running.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(m) => {
+                m.cancel();
+                true
+            }
+            None => false,
         }
     }
 
@@ -134,19 +208,46 @@ impl Session {
                 s
             }
             ".load" => {
-                if arg.is_empty() {
+                if arg.is_empty() && self.data.is_empty() {
                     return "usage: .load PATH\n".into();
                 }
-                let p = PathBuf::from(expand_home(arg));
-                if !p.exists() {
-                    return format!("error: {}: no such file or folder\n", p.display());
-                }
-                self.data.push(p);
-                match self.scan() {
-                    Ok(()) => format!("loaded {}: {} file(s), {} event(s), {} field(s)\n", arg, self.files, self.sourcetypes.values().sum::<u64>(), self.fields.len()),
+                // a path loaded before (or none): read everything again
+                let added = if arg.is_empty() {
+                    false
+                } else {
+                    let p = PathBuf::from(expand_home(arg));
+                    if !p.exists() {
+                        return format!("error: {}: no such file or folder\n", p.display());
+                    }
+                    let known = self.data.contains(&p);
+                    if !known {
+                        self.data.push(p);
+                    }
+                    !known
+                };
+                let what = if arg.is_empty() { "reloaded".to_string() } else { format!("loaded {arg}") };
+                match self.load() {
+                    Ok(stats) => {
+                        let mut s = format!("{what}: {} file(s), {} event(s), {} field(s)", self.files, self.sourcetypes.values().sum::<u64>(), self.fields.len());
+                        match (&self.cache, &self.cache_note) {
+                            (Some(c), _) => s.push_str(&format!(", {} in memory\n", mib(c.memory))),
+                            (None, Some(note)) => s.push_str(&format!("\nnote: {note}\n")),
+                            (None, None) => s.push('\n'),
+                        }
+                        if !stats.skipped.is_empty() {
+                            s.push_str(&format!("{}\n", stats.summary_line()));
+                        }
+                        s
+                    }
                     Err(e) => {
-                        self.data.pop();
-                        format!("error: {e}\n")
+                        if added {
+                            self.data.pop();
+                        }
+                        match e {
+                            LoadError::Cancelled if added => format!("load cancelled: {arg} not loaded\n"),
+                            LoadError::Cancelled => "load cancelled: the data loaded before is kept\n".into(),
+                            LoadError::Failed(e) => format!("error: {e}\n"),
+                        }
                     }
                 }
             }
@@ -158,9 +259,14 @@ impl Session {
                 for d in &self.data {
                     s.push_str(&format!("{}\n", d.display()));
                 }
-                s.push_str(&format!("{} file(s)\n", self.files));
+                s.push_str(&format!("{} file(s), {} event(s)\n", self.files, self.sourcetypes.values().sum::<u64>()));
                 for (st, n) in &self.sourcetypes {
                     s.push_str(&format!("  {st}: {n} event(s)\n"));
+                }
+                match (&self.cache, &self.cache_note) {
+                    (Some(c), _) => s.push_str(&format!("in memory: {} batch(es), {} (limit {}); .load re-reads the files\n", c.batches.len(), mib(c.memory), mib(self.cache_cap))),
+                    (None, Some(note)) => s.push_str(&format!("not in memory: {note}\n")),
+                    (None, None) => s.push_str("not in memory: each query reads the files\n"),
                 }
                 s
             }
@@ -232,10 +338,15 @@ impl Session {
             Err(e) => return render_error(e.error.with_source("<query>", e.text)),
         };
         let mut s = crate::lint_report(&planned, "<query>", text);
-        let cfg = runner::RunConfig { data: self.data.clone(), sourcetype: self.sourcetype.clone(), ..Default::default() };
-        let outcome = match runner::execute(&self.planner, &planned, &cfg) {
+        let monitor = self.begin_task();
+        let cached = self.cache.is_some();
+        let cfg = runner::RunConfig { data: self.data.clone(), sourcetype: self.sourcetype.clone(), progress: self.progress, monitor: Some(monitor), cached: self.cache.clone(), ..Default::default() };
+        let result = runner::execute(&self.planner, &planned, &cfg);
+        self.end_task();
+        let outcome = match result {
             Ok(o) => o,
             Err(runner::Failure::NoData) => return s + "no data loaded: .load PATH (a file or folder of logs)\n",
+            Err(runner::Failure::Cancelled) => return s + "query cancelled\n",
             Err(runner::Failure::Exec(e)) => {
                 return s + &match e.span {
                     Some(span) => render_error(spelunk_syntax::SplError::new(spelunk_syntax::ErrorCode::Runtime, planned.expanded.map_span(span), e.message.clone()).with_source("<query>", text)),
@@ -258,7 +369,8 @@ impl Session {
         }
         let n = rows(&outcome.batches);
         if self.timer {
-            let events = outcome.stats.as_ref().map(|st| format!(", {} event(s) read", st.events_read)).unwrap_or_default();
+            let from = if cached { "in memory" } else { "read" };
+            let events = outcome.stats.as_ref().map(|st| format!(", {} event(s) {from}", st.events_read)).unwrap_or_default();
             s.push_str(&format!("{n} row(s) in {:.3} s{events}\n", started.elapsed().as_secs_f64()));
         } else if n == 0 {
             s.push_str("no results\n");
@@ -267,34 +379,76 @@ impl Session {
         s
     }
 
-    /// Read every loaded path once and catalogue its fields (search-time fields included).
-    pub fn scan(&mut self) -> Result<(), String> {
-        self.fields.clear();
-        self.sourcetypes.clear();
-        self.files = 0;
+    /// Read every loaded path once: catalogue its fields (search-time fields included) and keep
+    /// the events in memory when they fit. The session changes only when the scan completes.
+    fn load(&mut self) -> Result<spelunk_io::ScanStats, LoadError> {
         if self.data.is_empty() {
-            return Ok(());
+            self.fields.clear();
+            self.sourcetypes.clear();
+            self.files = 0;
+            self.cache = None;
+            self.cache_note = None;
+            return Ok(spelunk_io::ScanStats::default());
         }
+        let monitor = self.begin_task();
+        let result = self.read_all(&monitor);
+        self.end_task();
+        let loaded = match result {
+            Ok(l) => l,
+            Err(_) if monitor.is_cancelled() => return Err(LoadError::Cancelled),
+            Err(e) => return Err(LoadError::Failed(e)),
+        };
+        self.fields = loaded.fields;
+        self.sourcetypes = loaded.sourcetypes;
+        self.files = loaded.files;
+        self.cache = loaded.cache.map(Arc::new);
+        self.cache_note = loaded.note;
+        Ok(loaded.stats)
+    }
+
+    fn read_all(&self, monitor: &Arc<ScanMonitor>) -> Result<Loaded, String> {
         let planned = self.planner.plan("*").map_err(|e| e.error.message)?;
-        let opts = spelunk_io::ScanOptions { projection: spelunk_io::Projection::All, sourcetype: self.sourcetype.clone(), host: runner::hostname(), ..Default::default() };
-        let mut scanner = spelunk_io::scan(&self.data, opts).map_err(|e| e.to_string())?;
+        let (files, walk_stats) = spelunk_io::list_files(&self.data).map_err(|e| e.to_string())?;
+        let _progress = progress::Progress::start(self.progress, "load", progress::total_bytes(&files), monitor.clone());
+        let nfiles = files.len();
+        let opts = spelunk_io::ScanOptions {
+            projection: spelunk_io::Projection::All,
+            sourcetype: self.sourcetype.clone(),
+            host: runner::hostname(),
+            monitor: Some(monitor.clone()),
+            ..Default::default()
+        };
+        let units = files.into_iter().map(|path| spelunk_io::WorkUnit { path, range: None }).collect();
+        let mut scanner = spelunk_io::scan_units(units, opts);
         let exec_opts = spelunk_exec::ExecOptions::default();
         let n = planned.plan.nodes.len();
         let mut ex = spelunk_exec::Execution::new_prefix(&self.planner, &planned.plan, n, &exec_opts).map_err(|e| e.to_string())?;
         let mut fields = BTreeMap::new();
         let mut sourcetypes = BTreeMap::new();
+        let mut kept: Option<Vec<spelunk_io::EventBatch>> = (self.cache_cap > 0).then(Vec::new);
+        let mut memory = 0usize;
+        let mut note = (self.cache_cap == 0).then(|| "keeping events in memory is off (SPELUNK_CACHE_MB=0): each query reads the files".to_string());
         for eb in scanner.by_ref() {
             let eb = eb.map_err(|e| e.to_string())?;
             *sourcetypes.entry(eb.sourcetype.clone()).or_insert(0u64) += eb.batch.num_rows() as u64;
+            if let Some(k) = kept.as_mut() {
+                memory += eb.batch.get_array_memory_size();
+                if memory > self.cache_cap {
+                    kept = None;
+                    note = Some(format!("the events take more than {} of memory: not kept, each query reads the files (SPELUNK_CACHE_MB raises the limit)", mib(self.cache_cap)));
+                } else {
+                    k.push(eb.clone());
+                }
+            }
             ex.push_events(&eb.sourcetype, eb.batch).map_err(|e| e.to_string())?;
             for b in ex.take_output() {
                 summarise(&b, &mut fields);
             }
         }
-        self.files = scanner.files().len();
-        self.fields = fields;
-        self.sourcetypes = sourcetypes;
-        Ok(())
+        let mut stats = walk_stats;
+        stats.merge(scanner.stats().clone());
+        let cache = kept.map(|batches| CachedEvents { batches, stats: stats.clone(), memory });
+        Ok(Loaded { fields, sourcetypes, files: nfiles, cache, note, stats })
     }
 
     fn fields_text(&self, pattern: &str) -> String {
@@ -727,18 +881,24 @@ use std::borrow::Cow;
 pub struct ReplHelper {
     pub vocab: Vocab,
     hinter: HistoryHinter,
+    files: rustyline::completion::FilenameCompleter,
     colour: bool,
 }
 
 impl ReplHelper {
     pub fn new(vocab: Vocab, colour: bool) -> Self {
-        ReplHelper { vocab, hinter: HistoryHinter::new(), colour }
+        ReplHelper { vocab, hinter: HistoryHinter::new(), files: rustyline::completion::FilenameCompleter::new(), colour }
     }
 }
 
 impl Completer for ReplHelper {
     type Candidate = Pair;
-    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+        // paths after `.load` and `.save`
+        let t = line.trim_start();
+        if t.starts_with(".load ") || t.starts_with(".save ") {
+            return self.files.complete(line, pos, ctx);
+        }
         let (start, c) = complete(line, pos, &self.vocab);
         Ok((start, c.into_iter().map(|s| Pair { display: s.clone(), replacement: s }).collect()))
     }
@@ -788,8 +948,29 @@ pub fn history_path() -> Option<PathBuf> {
     Some(base.join("spelunk").join("history"))
 }
 
-/// The interactive loop. Ctrl-C clears the line, Ctrl-D (or `.quit`) leaves.
+/// Ready a session for the terminal: progress bars when stderr is a terminal, and Ctrl-C
+/// (SIGINT) cancelling the query or load that runs instead of ending spelunk. At the prompt the
+/// terminal is in raw mode and rustyline reads Ctrl-C as a key (it clears the line). Call
+/// before the first `.load`; later calls do nothing.
+pub fn install_interrupt(session: &mut Session) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    session.progress = progress::wanted(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let running = session.running.clone();
+    if let Err(e) = ctrlc::set_handler(move || {
+        Session::interrupt(&running);
+    }) {
+        eprintln!("spelunk: Ctrl-C will end spelunk rather than cancel a query: {e}");
+    }
+}
+
+/// The interactive loop. Ctrl-C cancels a running query and clears the line at the prompt,
+/// Ctrl-D (or `.quit`) leaves.
 pub fn run(mut session: Session) -> ExitCode {
+    install_interrupt(&mut session);
     use rustyline::error::ReadlineError;
     use rustyline::{CompletionType, Config, EditMode, Editor};
     let config = Config::builder().completion_type(CompletionType::List).edit_mode(EditMode::Emacs).auto_add_history(false).history_ignore_space(true).build();
@@ -1030,6 +1211,137 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The results as NDJSON text.
+    fn ndjson(batches: &[RecordBatch]) -> String {
+        let mut buf = Vec::new();
+        output::write_results(batches, Format::Ndjson, &mut buf, &OutputOptions::default()).expect("render");
+        String::from_utf8(buf).expect("utf8")
+    }
+
+    fn query_file(name: &str) -> String {
+        std::fs::read_to_string(format!("{}/../../queries/{name}", env!("CARGO_MANIFEST_DIR"))).expect("query file")
+    }
+
+    #[test]
+    fn events_in_memory_give_the_results_of_a_fresh_scan() {
+        let mut s = Session::new(Planner::builtin().unwrap());
+        for d in ["cloudtrail", "asl"] {
+            let out = s.handle_line(&format!(".load {}", testdata(d)));
+            assert!(out.starts_with("loaded ") && out.contains("in memory"), "{out}");
+        }
+        let cache = s.cache.clone().expect("testdata fits in memory");
+        assert_eq!(cache.batches.iter().map(|b| b.batch.num_rows() as u64).sum::<u64>(), s.sourcetypes.values().sum::<u64>());
+        let queries = [
+            query_file("aws_iam_accessdenied_discovery_events.spl"),
+            query_file("asl_aws_iam_accessdenied_discovery_events.spl"),
+            "* | stats count min(_time) as first by sourcetype".to_string(),
+            "`cloudtrail` errorCode=AccessDenied | stats count by user_name vendor_account vendor_region | sort - count".to_string(),
+            "`cloudtrail` earliest=1709590000 latest=1709600000 | stats count dc(eventName) as names by src".to_string(),
+            "`cloudtrail` | head 7 | table _time eventName user".to_string(),
+            "`amazon_security_lake` api.response.error=AccessDenied | table _time api.operation actor.user.uid".to_string(),
+            "AccessDenied iam | stats count by sourcetype eventSource".to_string(),
+            "`cloudtrail` NOT errorCode=AccessDenied | stats count by eventName | sort - count eventName | head 5".to_string(),
+            "`cloudtrail` eventName=List* | dedup user_name | table user_name eventName _time".to_string(),
+            "`cloudtrail` | eval k=lower(eventName) | where like(k, \"get%\") | stats count by k".to_string(),
+            "`cloudtrail` userIdentity.type=IAMUser \"s3.amazonaws.com\" | stats values(src) as srcs dc(eventName) as names by user_name".to_string(),
+        ];
+        for q in &queries {
+            let planned = s.planner.plan(q).expect("plans");
+            let mut fresh = Vec::new();
+            for threads in [1, 2] {
+                let cfg = runner::RunConfig { data: s.data.clone(), threads, ..Default::default() };
+                fresh.push(ndjson(&runner::execute(&s.planner, &planned, &cfg).expect("fresh scan").batches));
+            }
+            assert_eq!(fresh[0], fresh[1], "{q}");
+            let cfg = runner::RunConfig { data: s.data.clone(), cached: Some(cache.clone()), ..Default::default() };
+            let outcome = runner::execute(&s.planner, &planned, &cfg).expect("from memory");
+            assert_eq!(outcome.stats.as_ref().map(|st| st.events_read), Some(602));
+            let from_memory = ndjson(&outcome.batches);
+            assert!(!from_memory.is_empty(), "{q}: some rows");
+            assert_eq!(from_memory, fresh[0], "{q}");
+        }
+        // and through the prompt
+        s.handle_line(".format ndjson");
+        assert_eq!(s.handle_line(&queries[0]).lines().count(), 6);
+        assert!(s.handle_line(".timer on").contains("on"));
+        assert!(s.handle_line("* | stats count").contains("602 event(s) in memory"));
+        let src = s.handle_line(".sources");
+        assert!(src.contains("in memory: ") && src.contains("602 event(s)"), "{src}");
+        // loading a path again re-reads it, without counting it twice
+        let again = s.handle_line(&format!(".load {}", testdata("asl")));
+        assert!(again.contains("41 file(s), 602 event(s)"), "{again}");
+        assert_eq!(s.data.len(), 2);
+        assert!(s.handle_line(".load").starts_with("reloaded: 41 file(s)"));
+    }
+
+    #[test]
+    fn data_over_the_memory_limit_is_read_per_query() {
+        let mut s = Session::new(Planner::builtin().unwrap());
+        s.cache_cap = 64 << 10;
+        let out = s.handle_line(&format!(".load {}", testdata("cloudtrail")));
+        assert!(out.contains("note: the events take more than 0.1 MiB"), "{out}");
+        assert!(s.cache.is_none());
+        assert!(s.handle_line(".sources").contains("not in memory: the events take more than"));
+        s.handle_line(".format csv");
+        let out = s.handle_line("`cloudtrail` errorCode=AccessDenied | stats count");
+        assert_eq!(out, "count\n90\n");
+        s.cache_cap = 0;
+        assert!(s.handle_line(".load").contains("note: keeping events in memory is off"));
+    }
+
+    #[test]
+    fn cancelled_runs_say_so() {
+        let planner = Planner::builtin().unwrap();
+        let planned = planner.plan("* | stats count").unwrap();
+        let monitor = Arc::new(ScanMonitor::default());
+        monitor.cancel();
+        for threads in [1, 2] {
+            let cfg = runner::RunConfig { data: vec![testdata("cloudtrail").into()], threads, monitor: Some(monitor.clone()), ..Default::default() };
+            assert!(matches!(runner::execute(&planner, &planned, &cfg), Err(runner::Failure::Cancelled)));
+        }
+        let cfg = runner::RunConfig { data: vec![testdata("cloudtrail").into()], monitor: Some(monitor), cached: Some(Arc::new(CachedEvents::default())), ..Default::default() };
+        // nothing to read, but the flag is still seen
+        assert!(matches!(runner::execute(&planner, &planned, &cfg), Err(runner::Failure::Cancelled)));
+        assert_eq!(runner::Failure::Cancelled.to_string(), "query cancelled");
+    }
+
+    /// Cancel whatever `s` runs next, as Ctrl-C does, from another thread.
+    fn interrupter(running: Arc<Mutex<Option<Arc<ScanMonitor>>>>) -> std::thread::JoinHandle<bool> {
+        std::thread::spawn(move || {
+            let until = Instant::now() + std::time::Duration::from_secs(60);
+            while Instant::now() < until {
+                if Session::interrupt(&running) {
+                    return true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            false
+        })
+    }
+
+    #[test]
+    fn interrupting_a_load_or_a_query_cancels_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        let lines: Vec<String> = (0..200_000).map(|i| format!("{{\"eventTime\":\"2024-01-01T00:00:00Z\",\"i\":{i},\"msg\":\"hello\"}}")).collect();
+        std::fs::write(&big, lines.join("\n")).unwrap();
+        let mut s = Session::new(Planner::builtin().unwrap());
+        assert!(!Session::interrupt(&s.running), "nothing runs");
+        let t = interrupter(s.running.clone());
+        let out = s.handle_line(&format!(".load {}", big.display()));
+        assert!(t.join().unwrap());
+        assert!(out.starts_with("load cancelled"), "{out}");
+        assert!(s.data.is_empty() && s.cache.is_none());
+        s.cache_cap = 0;
+        assert!(s.handle_line(&format!(".load {}", big.display())).starts_with("loaded "));
+        let t = interrupter(s.running.clone());
+        let out = s.handle_line("* | stats count");
+        assert!(t.join().unwrap());
+        assert_eq!(out, "query cancelled\n");
+        s.handle_line(".format csv");
+        assert_eq!(s.handle_line("* | stats count"), "count\n200000\n", "the next query runs");
     }
 
     #[test]

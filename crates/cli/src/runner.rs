@@ -4,9 +4,10 @@
 
 use arrow::record_batch::RecordBatch;
 use spelunk_exec::{ExecError, ExecOptions, Trace};
-use spelunk_io::{IoError, ScanOptions, ScanStats};
+use spelunk_io::{EventBatch, IoError, ScanMonitor, ScanOptions, ScanStats};
 use spelunk_plan::{Planned, Planner, Source};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Everything about a run besides the query.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,31 @@ pub struct RunConfig {
     /// Worker threads (0 = one per core).
     pub threads: usize,
     pub host: Option<String>,
+    /// Show a progress bar on stderr while scanning (the caller decides: see
+    /// [`crate::progress::wanted`]).
+    pub progress: bool,
+    /// Progress counters and the cancellation flag the scan and the engine obey (a fresh one
+    /// per run when `None`).
+    pub monitor: Option<Arc<ScanMonitor>>,
+    /// Events already in memory (the REPL's cache of `data`): read instead of the files.
+    pub cached: Option<Arc<CachedEvents>>,
+    /// Folders lookup table names resolve in (`--lookups`); empty: `./lookups` if it exists.
+    pub lookups: Vec<PathBuf>,
+    /// The time the search runs, when set by the caller (a subsearch runs at its parent's).
+    pub now: Option<f64>,
+}
+
+/// Every event of the data, scanned once with all fields (no projection, no prefilter). Per
+/// query, each batch is cut to what the query's scan would have read (its prefilter over `_raw`,
+/// its projection), then search-time fields and the time range are applied by the engine,
+/// exactly as for events fresh from a scan.
+#[derive(Debug, Default)]
+pub struct CachedEvents {
+    pub batches: Vec<EventBatch>,
+    /// The statistics of the scan that filled the cache.
+    pub stats: ScanStats,
+    /// Arrow memory of the batches, in bytes.
+    pub memory: usize,
 }
 
 /// The results of a run.
@@ -35,6 +61,16 @@ pub enum Failure {
     NoData,
     Input(IoError),
     Exec(ExecError),
+    /// Stopped through the run's [`ScanMonitor`] (Ctrl-C in the REPL).
+    Cancelled,
+}
+
+/// A scan error as a failure (a cancelled scan is a cancelled query).
+fn input_failure(e: IoError) -> Failure {
+    match e {
+        IoError::Cancelled => Failure::Cancelled,
+        e => Failure::Input(e),
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -43,6 +79,7 @@ impl std::fmt::Display for Failure {
             Failure::NoData => write!(f, "no data: give --data PATH (a file or folder of logs)"),
             Failure::Input(e) => write!(f, "{e}"),
             Failure::Exec(e) => write!(f, "{e}"),
+            Failure::Cancelled => write!(f, "query cancelled"),
         }
     }
 }
@@ -73,7 +110,10 @@ pub fn scan_options(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Sc
 
 /// Run a planned query.
 pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<Outcome, Failure> {
-    let exec_opts = ExecOptions { earliest: cfg.earliest.clone(), latest: cfg.latest.clone(), ..ExecOptions::default() };
+    let mut exec_opts = ExecOptions { earliest: cfg.earliest.clone(), latest: cfg.latest.clone(), ..ExecOptions::default() };
+    exec_opts.now = cfg.now.unwrap_or(exec_opts.now);
+    // subsearch results and lookup tables, before the main search (as Splunk runs subsearches first)
+    exec_opts.inputs = crate::resolve::inputs(planner, planned, cfg, exec_opts.now)?;
     if planned.plan.source != Source::Events {
         let mut empty = std::iter::empty::<Result<(String, RecordBatch), IoError>>();
         let (batches, trace) = spelunk_exec::run(planner, &planned.plan, &mut empty, &exec_opts).map_err(|e| match e {
@@ -85,7 +125,12 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
     if cfg.data.is_empty() {
         return Err(Failure::NoData);
     }
-    let opts = scan_options(planner, planned, cfg);
+    let monitor = cfg.monitor.clone().unwrap_or_default();
+    if let Some(cache) = &cfg.cached {
+        return execute_cached(planner, planned, cache, &exec_opts, &monitor);
+    }
+    let mut opts = scan_options(planner, planned, cfg);
+    opts.monitor = Some(monitor.clone());
     let threads = match cfg.threads {
         // SPELUNK_THREADS sets the default (benchmarks compare 1 and N threads with it)
         0 => std::env::var("SPELUNK_THREADS")
@@ -101,16 +146,81 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
         }
     }
     let (files, walk_stats) = input_files(planned, cfg, &exec_opts)?;
+    let _progress = crate::progress::Progress::start(cfg.progress, "scan", crate::progress::total_bytes(&files), monitor.clone());
     let units = files.into_iter().map(|path| spelunk_io::WorkUnit { path, range: None }).collect();
     let mut scanner = spelunk_io::scan_units(units, opts);
     let mut events = scanner.by_ref().map(|r| r.map(|eb| (eb.sourcetype, eb.batch)));
     let (batches, trace) = spelunk_exec::run(planner, &planned.plan, &mut events, &exec_opts).map_err(|e| match e {
-        spelunk_exec::RunError::Input(e) => Failure::Input(e),
+        spelunk_exec::RunError::Input(e) => input_failure(e),
         spelunk_exec::RunError::Exec(e) => Failure::Exec(e),
     })?;
+    if monitor.is_cancelled() {
+        return Err(Failure::Cancelled);
+    }
     let mut stats = walk_stats;
     stats.merge(scanner.stats().clone());
     Ok(Outcome { batches, stats: Some(stats), trace })
+}
+
+/// Run a planned query over the cached events (checking for cancellation between batches).
+/// Each batch is first cut down as the scan would have read it: rows whose `_raw` lacks the
+/// plan's prefilter terms dropped, columns the plan does not need dropped; the engine then
+/// applies search-time fields and the time range as for a fresh scan.
+fn execute_cached(planner: &Planner, planned: &Planned, cache: &CachedEvents, exec_opts: &ExecOptions, monitor: &ScanMonitor) -> Result<Outcome, Failure> {
+    use std::sync::atomic::Ordering;
+    let projection = match planner.scan_fields_any(&planned.plan.projection) {
+        spelunk_plan::Projection::All => None,
+        spelunk_plan::Projection::Fields(f) => Some(f),
+    };
+    let prefilter = spelunk_io::Prefilter::new(&planned.prefilter);
+    let mut prefiltered = 0u64;
+    let mut events = cache.batches.iter().filter_map(|eb| {
+        if monitor.is_cancelled() {
+            return Some(Err(Failure::Cancelled));
+        }
+        monitor.events.fetch_add(eb.batch.num_rows() as u64, Ordering::Relaxed);
+        match as_scanned(&eb.batch, projection.as_ref(), prefilter.as_ref()) {
+            Ok(b) => {
+                prefiltered += (eb.batch.num_rows() - b.num_rows()) as u64;
+                // a scan yields no empty batches
+                (b.num_rows() > 0).then(|| Ok((eb.sourcetype.clone(), b)))
+            }
+            Err(e) => Some(Err(Failure::Exec(ExecError::arrow(e)))),
+        }
+    });
+    let (batches, trace) = spelunk_exec::run(planner, &planned.plan, &mut events, exec_opts).map_err(|e| match e {
+        spelunk_exec::RunError::Input(f) => f,
+        spelunk_exec::RunError::Exec(e) => Failure::Exec(e),
+    })?;
+    if monitor.is_cancelled() {
+        return Err(Failure::Cancelled);
+    }
+    // the load's counts; its warnings were shown when it ran
+    let stats = ScanStats { warnings: Vec::new(), skipped: Default::default(), prefiltered, ..cache.stats.clone() };
+    Ok(Outcome { batches, stats: Some(stats), trace })
+}
+
+/// A cached batch as a scan with this projection and prefilter would have produced it.
+fn as_scanned(batch: &RecordBatch, fields: Option<&std::collections::BTreeSet<String>>, prefilter: Option<&spelunk_io::Prefilter>) -> Result<RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::{Array, AsArray, BooleanArray};
+    let schema = batch.schema();
+    let wanted = |name: &str| fields.is_none_or(|f| f.contains(name));
+    // the needed columns, and `_raw` while the prefilter needs it
+    let keep: Vec<usize> = (0..schema.fields().len()).filter(|i| wanted(schema.field(*i).name()) || (prefilter.is_some() && schema.field(*i).name() == "_raw")).collect();
+    let mut b = if keep.len() == schema.fields().len() { batch.clone() } else { batch.project(&keep)? };
+    if let Some(p) = prefilter {
+        if let Some(raw) = b.column_by_name("_raw").and_then(|c| c.as_string_opt::<i32>()) {
+            let mask: BooleanArray = (0..raw.len()).map(|i| Some(!raw.is_null(i) && p.is_match(raw.value(i).as_bytes()))).collect();
+            b = arrow::compute::filter_record_batch(&b, &mask)?;
+        }
+        if !wanted("_raw") {
+            if let Ok(i) = b.schema().index_of("_raw") {
+                let rest: Vec<usize> = (0..b.num_columns()).filter(|j| *j != i).collect();
+                b = b.project(&rest)?;
+            }
+        }
+    }
+    Ok(b)
 }
 
 /// The files to read: the `--data` paths walked, minus S3-layout CloudTrail files that lie
@@ -153,6 +263,8 @@ fn execute_parallel(
         return Err(Failure::Exec(ExecError::msg("internal: parallel split is not at a stats command")));
     };
     let (files, mut stats) = input_files(planned, cfg, exec_opts)?;
+    let monitor = opts.monitor.clone().unwrap_or_default();
+    let _progress = crate::progress::Progress::start(cfg.progress, "scan", crate::progress::total_bytes(&files), monitor.clone());
     let units = spelunk_io::plan_units(&files, CHUNK_BYTES);
     let next = AtomicUsize::new(0);
     let results: Vec<Result<(Groups, ScanStats, u64), Failure>> = std::thread::scope(|scope| {
@@ -164,11 +276,14 @@ fn execute_parallel(
                     let mut stats = ScanStats::default();
                     let mut rows = 0u64;
                     loop {
+                        if monitor.is_cancelled() {
+                            return Err(Failure::Cancelled);
+                        }
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(unit) = units.get(i) else { break };
                         let mut scanner = spelunk_io::scan_units(vec![unit.clone()], opts.clone());
                         for eb in scanner.by_ref() {
-                            let eb = eb.map_err(Failure::Input)?;
+                            let eb = eb.map_err(input_failure)?;
                             ex.push_events(&eb.sourcetype, eb.batch).map_err(Failure::Exec)?;
                             for b in ex.take_output() {
                                 rows += b.num_rows() as u64;

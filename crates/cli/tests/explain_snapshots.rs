@@ -29,6 +29,71 @@ fn explain_asl_detection() {
     insta::assert_snapshot!(stdout(&o));
 }
 
+/// The lints of the shipped detections, as `explain` prints them on stderr: the cloudtrail one
+/// gets the `!=` note (SPL0903) for `userAgent!=*.amazonaws.com`; the ASL one renames
+/// `src_endpoint.ip` after a `stats` that did not keep it (SPL0906: `src` is never set).
+#[test]
+fn explain_lints_of_the_detections() {
+    for (name, q) in [("cloudtrail", "queries/aws_iam_accessdenied_discovery_events.spl"), ("asl", "queries/asl_aws_iam_accessdenied_discovery_events.spl")] {
+        let o = spelunk(&["explain", q]);
+        assert!(o.status.success());
+        insta::assert_snapshot!(format!("lints_{name}"), String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+/// What each stage needs and produces, on small queries: a search, eval, rename, stats and
+/// table over events; a makeresults pipeline whose fields are known from the start.
+#[test]
+fn explain_fields_of_small_queries() {
+    let q = "`cloudtrail` errorCode=AccessDenied | eval n=1, m=n+1 | rename user_name as user | fields - userAgent | stats count, dc(eventName) as calls by user, src | table user calls";
+    insta::assert_snapshot!("fields_events", stdout(&spelunk(&["explain", q])));
+    let q = "| makeresults count=2 | eval a=1, b=\"x\" | rex field=b \"(?<first>.)\" | table a first | rename a as z";
+    insta::assert_snapshot!("fields_makeresults", stdout(&spelunk(&["explain", q])));
+}
+
+/// Splunk Search Manual, "Difference between != and NOT": `f!=v` returns only events that have
+/// f; `NOT f=v` also returns those without it.
+/// https://docs.splunk.com/Documentation/Splunk/9.0.2/Search/NOTexpressions
+#[test]
+fn check_prints_the_not_equal_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ne.spl");
+    std::fs::write(&p, "`cloudtrail` errorCode!=AccessDenied | stats count by user").unwrap();
+    let o = spelunk(&["check", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "a note does not fail the check");
+    assert!(String::from_utf8_lossy(&o.stdout).contains(": ok"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("SPL0903") && err.contains("NOT errorCode=AccessDenied"), "{err}");
+    // NOT f=v is the form that keeps events without f: nothing to say
+    std::fs::write(&p, "`cloudtrail` NOT errorCode=AccessDenied | stats count by user").unwrap();
+    let o = spelunk(&["check", p.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("SPL0903"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Splunk's stats: "If a BY clause is used, one row is returned for each distinct value
+/// specified in the BY clause": events without the field have none, so grouping by a field
+/// the data lacks returns nothing.
+/// https://help.splunk.com/splunk-enterprise/spl-search-reference/9.3/search-commands/stats
+#[test]
+fn fields_missing_from_the_data_are_named_by_explain_and_run() {
+    let q = "`cloudtrail` | stats count by srcip";
+    // without data nothing can be said: the events may have srcip
+    assert!(!String::from_utf8_lossy(&spelunk(&["explain", q]).stderr).contains("SPL0905"));
+    let o = spelunk(&["explain", q, "--data", "testdata/cloudtrail"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success());
+    assert!(err.contains("SPL0905") && err.contains("`src_ip`?"), "{err}");
+    // a run with no results says why; one with results reads nothing more
+    let o = spelunk(&["run", "-e", q, "--data", "testdata/cloudtrail"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.contains("SPL0905"), "{err}");
+    let o = spelunk(&["run", "-e", "`cloudtrail` | stats count by src_ip", "--data", "testdata/cloudtrail"]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("SPL09"), "{}", String::from_utf8_lossy(&o.stderr));
+    // --quiet: no extra reading
+    let o = spelunk(&["run", "-q", "-e", q, "--data", "testdata/cloudtrail"]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("SPL0905"));
+}
+
 #[test]
 fn explain_trace_shows_the_engines_time_sort() {
     let o = spelunk(&["explain", "`cloudtrail` errorCode=AccessDenied | head 3", "--trace", "--data", "testdata/cloudtrail"]);

@@ -6,6 +6,9 @@
 //! - `--- data`: paths relative to the repository root, one per line (instead of, or besides, events);
 //! - `--- query`: the SPL, or `--- query-file` with a path to a `.spl` file;
 //! - `--- args`: extra command-line arguments, one per line (e.g. `--sourcetype` / `aws:cloudtrail`);
+//! - `--- lookup <file>`: the lines of a lookup file (CSV with a header, or `transforms.conf`),
+//!   written as `<file>` into a temporary lookups folder passed as `--lookups` (one section per
+//!   file; without any, no `--lookups` is given); subsearches run over the same `--- events`;
 //! - `--- expected`: the rows `spelunk run --format ndjson` must print, in order (nothing = no rows);
 //!   or `--- error`: a text the error output must contain (the run must fail).
 //!
@@ -89,6 +92,17 @@ fn run_case(path: &Path) -> Result<(), Failed> {
         for d in trim_blank(data) {
             cmd.arg("--data").arg(root.join(d.trim()));
         }
+    }
+    let lookups: Vec<(&str, &[String])> = case.sections.iter().filter_map(|(n, body)| n.strip_prefix("lookup ").map(|f| (f.trim(), body.as_slice()))).collect();
+    if !lookups.is_empty() {
+        let ldir = dir.path().join("lookups");
+        std::fs::create_dir(&ldir).map_err(|e| e.to_string())?;
+        for (file, body) in lookups {
+            let mut text = trim_blank(body).join("\n");
+            text.push('\n');
+            std::fs::write(ldir.join(file), text).map_err(|e| format!("write lookup {file}: {e}"))?;
+        }
+        cmd.arg("--lookups").arg(&ldir);
     }
     if let Some(q) = case.section("query") {
         cmd.arg("-e").arg(trim_blank(q).join("\n"));

@@ -18,12 +18,15 @@ pub struct ExecOptions {
     /// Extra time bounds from the command line, as modifiers (`-24h`, epoch, ...).
     pub earliest: Option<String>,
     pub latest: Option<String>,
+    /// Subsearch results and lookup tables the plan's `append`, `join`, `lookup` and
+    /// `inputlookup` use, resolved by the caller before the run.
+    pub inputs: crate::ops::combine::Inputs,
 }
 
 impl Default for ExecOptions {
     fn default() -> Self {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as f64).unwrap_or(0.0);
-        ExecOptions { now, earliest: None, latest: None }
+        ExecOptions { now, earliest: None, latest: None, inputs: Default::default() }
     }
 }
 
@@ -50,6 +53,8 @@ pub struct Execution<'p> {
 fn order_sensitive(op: &Op) -> bool {
     match op {
         Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } => true,
+        // rows are added after, or merged into, the events in the order they come
+        Op::Append(_) | Op::Join { .. } | Op::InputLookup(_) => true,
         Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
         _ => false,
     }
@@ -120,10 +125,16 @@ impl<'p> Execution<'p> {
     }
 
     fn build(planner: &'p Planner, plan: &'p LogicalPlan, nodes: std::ops::Range<usize>, time_sort: bool, opts: &ExecOptions) -> Result<Self, ExecError> {
-        let mut ops: Vec<Box<dyn Operator>> = plan.nodes[nodes].iter().map(ops::build).collect();
+        let mut ops: Vec<Box<dyn Operator>> = Vec::new();
+        for n in &plan.nodes[nodes] {
+            ops.push(match ops::combine::build(n, &opts.inputs) {
+                Some(op) => op?,
+                None => ops::build(n),
+            });
+        }
         if time_sort {
             if let Some(pos) = time_sort_position(plan) {
-                ops.insert(pos, Box::new(crate::ops::text::TimeOrder { batches: Vec::new() }));
+                ops.insert(pos, Box::new(crate::ops::Blocking::new(crate::ops::text::TimeOrder)));
             }
         }
         let resolve = |s: &Option<String>, name: &str| -> Result<Option<f64>, ExecError> {

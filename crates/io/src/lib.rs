@@ -58,7 +58,8 @@ mod time;
 
 pub use flatten::{flatten, flatten_with, FieldSet, Projection, MAX_DEPTH};
 pub use json::parse_projected;
-pub use reader::{list_files, plan_units, scan, scan_units, EventBatch, IoError, IoWarning, ScanOptions, ScanStats, Scanner, WorkUnit};
+pub use reader::{list_files, plan_units, scan, scan_units, EventBatch, IoError, IoWarning, ScanMonitor, ScanOptions, ScanStats, Scanner, WorkUnit};
+pub use prefilter::Prefilter;
 pub use prune::{path_time_bounds, prune_by_time};
 pub use time::{event_time, parse_time};
 

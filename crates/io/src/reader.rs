@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -32,6 +33,56 @@ pub struct ScanOptions {
     pub raw_prefilter: Vec<Vec<String>>,
     /// Fail on the first skipped input instead of reporting it and going on.
     pub strict: bool,
+    /// Progress counters to update and a cancellation flag to obey (shared by the scanners of
+    /// a parallel scan).
+    pub monitor: Option<Arc<ScanMonitor>>,
+}
+
+/// What a scan reports while it runs, and how to stop it. The counters are updated once per
+/// read of the file (up to 1 MiB) and once per batch, never per record.
+#[derive(Debug, Default)]
+pub struct ScanMonitor {
+    /// Bytes read from the files as they are on disk (compressed bytes for gzip and zstd, so
+    /// the total to compare with is the files' sizes). A byte-range unit may read up to one
+    /// buffer past its end: clamp when showing a fraction.
+    pub bytes: AtomicU64,
+    /// Events put into batches.
+    pub events: AtomicU64,
+    /// Set (from a signal handler or another thread) to stop: the scanner then yields
+    /// [`IoError::Cancelled`] before its next step.
+    pub cancelled: AtomicBool,
+}
+
+impl ScanMonitor {
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// A file that adds the bytes read from it to a [`ScanMonitor`] (one add per read call; the
+/// readers above it buffer 1 MiB).
+struct Counted {
+    inner: std::fs::File,
+    monitor: Option<Arc<ScanMonitor>>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(m) = &self.monitor {
+            m.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Counted {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 impl ScanOptions {
@@ -44,7 +95,7 @@ impl ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { projection: Projection::All, sourcetype: None, host: "localhost".into(), batch_size: 8192, raw_prefilter: Vec::new(), strict: false }
+        ScanOptions { projection: Projection::All, sourcetype: None, host: "localhost".into(), batch_size: 8192, raw_prefilter: Vec::new(), strict: false, monitor: None }
     }
 }
 
@@ -171,6 +222,9 @@ pub enum IoError {
     /// Building a batch failed (a bug, reported rather than panicking).
     #[error("internal error building a batch: {0}")]
     Arrow(String),
+    /// The scan was stopped through [`ScanMonitor::cancelled`].
+    #[error("scan cancelled")]
+    Cancelled,
 }
 
 /// A piece of input one scanner reads: a whole file, or a byte range of a plain NDJSON file
@@ -392,8 +446,8 @@ enum FileRecords {
     Text { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str> },
 }
 
-fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
-    let f = std::fs::File::open(path)?;
+fn open(path: &Path, monitor: Option<Arc<ScanMonitor>>) -> std::io::Result<Box<dyn BufRead>> {
+    let f = Counted { inner: std::fs::File::open(path)?, monitor };
     let mut r = BufReader::with_capacity(1 << 20, f);
     let magic = r.fill_buf()?.get(..2).map(|m| m.to_vec()).unwrap_or_default();
     let magic4 = r.fill_buf()?.get(..4).map(|m| m.to_vec()).unwrap_or_default();
@@ -407,9 +461,9 @@ fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
 }
 
 /// A reader over the lines of a plain file whose first byte lies in `start..end`.
-fn open_range(path: &Path, start: u64, end: u64) -> std::io::Result<Box<dyn BufRead>> {
+fn open_range(path: &Path, start: u64, end: u64, monitor: Option<Arc<ScanMonitor>>) -> std::io::Result<Box<dyn BufRead>> {
     use std::io::{Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
+    let mut f = Counted { inner: std::fs::File::open(path)?, monitor };
     let mut pos = start;
     if start > 0 {
         f.seek(SeekFrom::Start(start - 1))?;
@@ -424,7 +478,7 @@ fn open_range(path: &Path, start: u64, end: u64) -> std::io::Result<Box<dyn BufR
 
 /// Yields whole lines while the next line starts before `end`.
 struct RangeReader {
-    inner: BufReader<std::fs::File>,
+    inner: BufReader<Counted>,
     pos: u64,
     end: u64,
     /// Whether the next byte starts a line (only lines that start before `end` are ours).
@@ -563,7 +617,7 @@ impl Scanner {
             let mtime = file_mtime(&path);
             let source: Arc<str> = Arc::from(path.display().to_string());
             if let Some((start, end)) = unit.range {
-                match open_range(&path, start, end) {
+                match open_range(&path, start, end, self.opts.monitor.clone()) {
                     Ok(reader) => {
                         self.stats.files_read += usize::from(start == 0);
                         self.current = Some(FileRecords::Lines { reader, line: 0, path, mtime, source });
@@ -575,7 +629,7 @@ impl Scanner {
                     }
                 }
             }
-            let mut reader = match open(&path) {
+            let mut reader = match open(&path, self.opts.monitor.clone()) {
                 Ok(r) => r,
                 Err(e) => {
                     self.skip("unreadable file", &path, None, e.to_string())?;
@@ -586,7 +640,12 @@ impl Scanner {
                 match crate::parquet::ParquetRows::open(&path, self.opts.batch_size, &self.fields) {
                     Ok(rows) => {
                         self.stats.files_read += 1;
-                        self.stats.bytes_read += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                        self.stats.bytes_read += size;
+                        if let Some(m) = &self.opts.monitor {
+                            // Parquet is read by its own reader: counted whole when opened
+                            m.bytes.fetch_add(size, Ordering::Relaxed);
+                        }
                         self.current = Some(FileRecords::Parquet { rows, path, mtime, source });
                         return Ok(true);
                     }
@@ -924,6 +983,9 @@ impl Scanner {
         let arrays: Vec<ArrayRef> = cols.into_iter().map(|(_, a)| a).collect();
         let batch = RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), arrays, &RecordBatchOptions::new().with_row_count(Some(n)))
             .map_err(|e| IoError::Arrow(e.to_string()))?;
+        if let Some(m) = &self.opts.monitor {
+            m.events.fetch_add(n as u64, Ordering::Relaxed);
+        }
         self.ready.push_back(EventBatch { sourcetype: rows.sourcetype, batch });
         Ok(())
     }
@@ -1151,6 +1213,11 @@ impl Iterator for Scanner {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if !self.failed && self.opts.monitor.as_ref().is_some_and(|m| m.is_cancelled()) {
+                self.failed = true;
+                self.ready.clear();
+                return Some(Err(IoError::Cancelled));
+            }
             if let Some(b) = self.ready.pop_front() {
                 return Some(Ok(b));
             }
@@ -1176,6 +1243,46 @@ mod tests {
         for (n, s) in [(0, "0"), (7, "7"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567"), (100000, "100,000")] {
             assert_eq!(super::thousands(n), s);
         }
+    }
+}
+
+#[cfg(test)]
+mod monitor_tests {
+    use super::*;
+
+    fn ndjson(dir: &Path, name: &str, n: usize) -> PathBuf {
+        let p = dir.join(name);
+        let lines: Vec<String> = (0..n).map(|i| format!("{{\"eventTime\":\"2024-01-01T00:00:00Z\",\"i\":{i}}}")).collect();
+        std::fs::write(&p, lines.join("\n") + "\n").expect("write");
+        p
+    }
+
+    #[test]
+    fn counts_file_bytes_and_events_per_batch() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = ndjson(dir.path(), "a.json", 50);
+        let b = ndjson(dir.path(), "b.json", 7);
+        let size = std::fs::metadata(&a).expect("a").len() + std::fs::metadata(&b).expect("b").len();
+        let monitor = Arc::new(ScanMonitor::default());
+        let opts = ScanOptions { batch_size: 10, monitor: Some(monitor.clone()), ..ScanOptions::default() };
+        let s = scan(&[dir.path().to_path_buf()], opts).expect("scan");
+        let rows: usize = s.map(|b| b.expect("batch").batch.num_rows()).sum();
+        assert_eq!(rows, 57);
+        assert_eq!(monitor.events.load(Ordering::Relaxed), 57);
+        assert_eq!(monitor.bytes.load(Ordering::Relaxed), size);
+    }
+
+    #[test]
+    fn a_cancelled_scan_stops_with_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        ndjson(dir.path(), "a.json", 100);
+        let monitor = Arc::new(ScanMonitor::default());
+        let opts = ScanOptions { batch_size: 10, monitor: Some(monitor.clone()), ..ScanOptions::default() };
+        let mut s = scan(&[dir.path().to_path_buf()], opts).expect("scan");
+        assert!(matches!(s.next(), Some(Ok(_))));
+        monitor.cancel();
+        assert!(matches!(s.next(), Some(Err(IoError::Cancelled))));
+        assert!(s.next().is_none());
     }
 }
 

@@ -24,7 +24,7 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
                 .with_label("not supported yet")
                 .with_help("`spelunk help` lists the commands spelunk runs"));
         }
-        if spec.kind == registry::CommandType::Generating && i != 0 {
+        if spec.kind == registry::CommandType::Generating && i != 0 && !generates_mid_pipeline(cmd) {
             return Err(SplError::new(ErrorCode::InvalidArgument, cmd.name.span, format!("`{}` generates events and must be the first command", spec.name))
                 .with_help(format!("start the query with `| {}`", spec.name)));
         }
@@ -48,6 +48,15 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
                 plan.source = Source::MakeResults { count };
                 None
             }
+            (CommandKind::Generic(args), name @ ("append" | "join" | "lookup" | "inputlookup")) => {
+                let next_sub = plan.nodes.iter().filter(|n| n.op.subsearch().is_some()).count();
+                let op = lower_combine(cmd, name, args, next_sub)?;
+                if i == 0 && matches!(op, Op::InputLookup(_)) {
+                    // the table rows are the results: no events are read
+                    plan.source = Source::MakeResults { count: 0 };
+                }
+                Some(op)
+            }
             (CommandKind::Generic(args), name) => Some(lower_generic(cmd, name, args)?),
         };
         if let Some(op) = op {
@@ -62,6 +71,8 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
 fn order_sensitive(op: &Op) -> bool {
     match op {
         Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } | Op::MvCombine { .. } => true,
+        // rows are added after, or merged into, the results as they come: in Splunk's order
+        Op::Append(_) | Op::Join { .. } | Op::InputLookup(_) => true,
         Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
         _ => false,
     }
@@ -706,5 +717,328 @@ fn arg_span(a: &Arg) -> Span {
         Arg::Comma(s) => *s,
         Arg::Call { span, .. } | Arg::Group { span, .. } | Arg::Operator { span, .. } => *span,
         Arg::Subsearch(p) => p.span,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// append, join, lookup, inputlookup
+
+/// Splunk's limit on the subsearch results `join` uses (limits.conf `[join] subsearch_maxout`)
+/// and the default `maxout=` of `append`.
+pub const SUBSEARCH_MAXOUT: usize = 50_000;
+
+/// Default `max=` of `inputlookup`: rows read from the file.
+pub const INPUTLOOKUP_MAX: usize = 1_000_000_000;
+
+/// May this generating command appear after the first command? (`inputlookup append=t`)
+fn generates_mid_pipeline(cmd: &Command) -> bool {
+    let CommandKind::Generic(args) = &cmd.kind else { return false };
+    cmd.name.name.eq_ignore_ascii_case("inputlookup")
+        && args.iter().any(|a| matches!(a, Arg::Option(o) if o.key.name == "append" && parse_bool(&o.value).unwrap_or(false)))
+}
+
+/// Lower `append`, `join`, `lookup` or `inputlookup`. `next_sub` is the id the next subsearch of
+/// this plan gets.
+fn lower_combine(cmd: &Command, name: &str, args: &[Arg], next_sub: usize) -> Result<Op, SplError> {
+    match name {
+        "append" => lower_append(cmd, args, next_sub),
+        "join" => lower_join(cmd, args, next_sub),
+        "lookup" => lower_lookup(cmd, args),
+        _ => lower_inputlookup(cmd, args),
+    }
+}
+
+/// The one subsearch of `append` / `join`, lowered with its own scan projection.
+fn lower_subsearch(cmd: &Command, name: &str, args: &[Arg], id: usize, maxout: usize) -> Result<Subsearch, SplError> {
+    let mut subs = args.iter().filter_map(|a| match a {
+        Arg::Subsearch(p) => Some(p),
+        _ => None,
+    });
+    let Some(p) = subs.next() else {
+        return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, format!("`{name}` needs a subsearch in square brackets"))
+            .with_label("no subsearch")
+            .with_help(if name == "join" { "e.g. `join user [search sourcetype=hr | fields user, dept]`" } else { "e.g. `append [search sourcetype=other | stats count]`" }));
+    };
+    if let Some(extra) = subs.next() {
+        return Err(SplError::new(ErrorCode::InvalidArgument, extra.span, format!("`{name}` takes one subsearch")).with_label("second subsearch"));
+    }
+    let mut plan = lower(p)?;
+    plan.projection = crate::projection::compute(&plan);
+    Ok(Subsearch { id, plan: Box::new(plan), maxout })
+}
+
+fn lower_append(cmd: &Command, args: &[Arg], id: usize) -> Result<Op, SplError> {
+    let mut maxout = SUBSEARCH_MAXOUT;
+    for a in args {
+        match a {
+            Arg::Option(o) => match o.key.name.as_str() {
+                "maxout" => maxout = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of rows"))?,
+                // no time limits offline; the subsearch's own time range is used as written
+                "maxtime" | "timeout" => {
+                    o.value.text.parse::<u64>().map_err(|_| invalid(&o.value, "a whole number of seconds"))?;
+                }
+                "extendtimerange" => {
+                    parse_bool(&o.value)?;
+                }
+                k => {
+                    return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`append` has no option `{k}`")).with_help("append takes extendtimerange=, maxtime=, maxout=, timeout="))
+                }
+            },
+            Arg::Subsearch(_) => {}
+            other => return Err(unexpected_arg("append", other)),
+        }
+    }
+    Ok(Op::Append(lower_subsearch(cmd, "append", args, id, maxout)?))
+}
+
+fn lower_join(cmd: &Command, args: &[Arg], id: usize) -> Result<Op, SplError> {
+    let mut spec = JoinSpec { fields: Vec::new(), kind: JoinType::Inner, max: 1, overwrite: true, usetime: false, earlier: true };
+    for a in args {
+        match a {
+            Arg::Option(o) => match o.key.name.as_str() {
+                "type" => {
+                    spec.kind = match o.value.text.to_ascii_lowercase().as_str() {
+                        "inner" => JoinType::Inner,
+                        "left" | "outer" => JoinType::Left,
+                        _ => return Err(invalid(&o.value, "inner, left or outer")),
+                    }
+                }
+                "max" => spec.max = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number (0 for no limit)"))?,
+                "overwrite" => spec.overwrite = parse_bool(&o.value)?,
+                "usetime" => spec.usetime = parse_bool(&o.value)?,
+                "earlier" => spec.earlier = parse_bool(&o.value)?,
+                "left" | "right" => {
+                    return Err(SplError::new(ErrorCode::UnsupportedCommand, o.span, "the `left=`/`right=` alias form of `join` is not supported yet")
+                        .with_help("name the join fields instead: `join <field>... [subsearch]`"))
+                }
+                k => {
+                    return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`join` has no option `{k}`")).with_help("join takes type=, max=, overwrite=, usetime=, earlier="))
+                }
+            },
+            Arg::Word(v) if !v.quoted && v.text.eq_ignore_ascii_case("where") => {
+                return Err(SplError::new(ErrorCode::UnsupportedCommand, v.span, "the `where` form of `join` is not supported yet")
+                    .with_help("name the join fields instead: `join <field>... [subsearch]`"))
+            }
+            Arg::Word(v) => spec.fields.push(v.text.clone()),
+            Arg::Comma(_) | Arg::Subsearch(_) => {}
+            other => return Err(unexpected_arg("join", other)),
+        }
+    }
+    let sub = lower_subsearch(cmd, "join", args, id, SUBSEARCH_MAXOUT)?;
+    Ok(Op::Join { spec, sub })
+}
+
+/// `f [AS g]` pairs, as (f, g) with g = f when there is no AS; commas are separators.
+fn field_pairs(words: &[&ast::Value], what: &str, cmd: &Command) -> Result<Vec<(String, String)>, SplError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if !w.quoted && w.text.eq_ignore_ascii_case("as") {
+            return Err(SplError::new(ErrorCode::InvalidArgument, w.span, format!("`AS` needs a {what} before it")).with_label("nothing to rename"));
+        }
+        match words.get(i + 1) {
+            Some(a) if !a.quoted && a.text.eq_ignore_ascii_case("as") => {
+                let Some(to) = words.get(i + 2) else {
+                    return Err(SplError::new(ErrorCode::MissingArgument, a.span, "`AS` needs a field name after it").with_label("name missing"));
+                };
+                out.push((w.text.clone(), to.text.clone()));
+                i += 3;
+            }
+            _ => {
+                out.push((w.text.clone(), w.text.clone()));
+                i += 1;
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, format!("`lookup` needs a {what}")));
+    }
+    Ok(out)
+}
+
+fn lower_lookup(cmd: &Command, args: &[Arg]) -> Result<Op, SplError> {
+    let mut table: Option<&ast::Value> = None;
+    let mut inputs: Vec<&ast::Value> = Vec::new();
+    let mut outputs: Vec<&ast::Value> = Vec::new();
+    let mut clause: Option<(bool, Span)> = None; // (OUTPUTNEW, span of the keyword)
+    for a in args {
+        match a {
+            Arg::Option(o) => match o.key.name.as_str() {
+                // search-head placement and real-time reloads mean nothing offline
+                "local" | "update" => {
+                    parse_bool(&o.value)?;
+                }
+                "event_time_field" => {
+                    return Err(SplError::new(ErrorCode::UnsupportedCommand, o.span, "time-based lookups (`event_time_field=`) are not supported yet"))
+                }
+                k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`lookup` has no option `{k}`")).with_help("lookup takes local= and update=")),
+            },
+            Arg::Word(v) if table.is_none() => table = Some(v),
+            Arg::Word(v) if !v.quoted && (v.text.eq_ignore_ascii_case("output") || v.text.eq_ignore_ascii_case("outputnew")) => {
+                if clause.is_some() {
+                    return Err(SplError::new(ErrorCode::InvalidArgument, v.span, "`lookup` takes one OUTPUT or OUTPUTNEW clause"));
+                }
+                clause = Some((v.text.eq_ignore_ascii_case("outputnew"), v.span));
+            }
+            Arg::Word(v) if clause.is_some() => outputs.push(v),
+            Arg::Word(v) => inputs.push(v),
+            Arg::Comma(_) => {}
+            other => return Err(unexpected_arg("lookup", other)),
+        }
+    }
+    let Some(table) = table else {
+        return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, "`lookup` needs a lookup table name").with_help("e.g. `lookup users.csv user OUTPUT department`"));
+    };
+    if inputs.is_empty() {
+        return Err(SplError::new(ErrorCode::MissingArgument, table.span, "`lookup` needs a field to match after the table name")
+            .with_label("no match field")
+            .with_help(format!("e.g. `lookup {} user AS src_user`", table.text)));
+    }
+    let inputs = field_pairs(&inputs, "field to match", cmd)?;
+    let (output_new, outputs) = match clause {
+        None => (false, None),
+        Some((new, span)) => {
+            if outputs.is_empty() {
+                return Err(SplError::new(ErrorCode::MissingArgument, span, format!("`{}` needs the fields to copy", if new { "OUTPUTNEW" } else { "OUTPUT" })).with_label("no fields after this"));
+            }
+            (new, Some(field_pairs(&outputs, "field to copy", cmd)?))
+        }
+    };
+    Ok(Op::Lookup(LookupSpec { table: table.text.clone(), table_span: table.span, inputs, outputs, output_new }))
+}
+
+fn lower_inputlookup(cmd: &Command, args: &[Arg]) -> Result<Op, SplError> {
+    let mut spec = InputLookupSpec { table: String::new(), table_span: cmd.span, start: 0, max: INPUTLOOKUP_MAX, append: false, filter: None };
+    let mut table = None;
+    for (k, a) in args.iter().enumerate() {
+        match a {
+            Arg::Option(o) => match o.key.name.as_str() {
+                "append" => spec.append = parse_bool(&o.value)?,
+                "start" => spec.start = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number (0 = the first row)"))?,
+                "max" => spec.max = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of rows"))?,
+                "strict" => {
+                    parse_bool(&o.value)?;
+                }
+                k => {
+                    return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`inputlookup` has no option `{k}`")).with_help("inputlookup takes append=, start=, max=, strict= and a where clause"))
+                }
+            },
+            Arg::Word(v) if table.is_none() => table = Some(v),
+            Arg::Word(v) if !v.quoted && v.text.eq_ignore_ascii_case("where") => {
+                spec.filter = Some(where_clause(v, &args[k + 1..])?);
+                break;
+            }
+            other => return Err(unexpected_arg("inputlookup", other)),
+        }
+    }
+    let Some(table) = table else {
+        return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, "`inputlookup` needs a lookup table name").with_help("e.g. `| inputlookup users.csv`"));
+    };
+    spec.table = table.text.clone();
+    spec.table_span = table.span;
+    Ok(Op::InputLookup(spec))
+}
+
+/// The search expression after `inputlookup ... where`: the arguments printed back (with the
+/// spacing they were written with) and parsed as a search.
+fn where_clause(kw: &ast::Value, rest: &[Arg]) -> Result<SearchExpr, SplError> {
+    let Some(last) = rest.last() else {
+        return Err(SplError::new(ErrorCode::MissingArgument, kw.span, "`where` needs a search expression after it").with_label("nothing after this"));
+    };
+    let span = Span::new(arg_span(&rest[0]).start, arg_span(last).end);
+    let mut text = String::new();
+    let mut prev_end = None;
+    for a in rest {
+        let s = arg_span(a);
+        if prev_end.is_some_and(|e| s.start > e) {
+            text.push(' ');
+        }
+        text.push_str(&a.to_string());
+        prev_end = Some(s.end);
+    }
+    let bad = |m: String| SplError::new(ErrorCode::InvalidArgument, span, format!("invalid where clause: {m}")).with_help("inputlookup's where takes a search expression: field=value, AND, OR, NOT, comparisons");
+    let parsed = spelunk_syntax::parse_pipeline(&format!("search {text}")).map_err(|e| bad(e.message))?;
+    match parsed.commands.as_slice() {
+        [Command { kind: CommandKind::Search(Some(e)), .. }] => Ok(e.clone()),
+        _ => Err(bad(format!("`{text}` is not a search expression"))),
+    }
+}
+
+#[cfg(test)]
+mod combine_tests {
+    use super::*;
+
+    fn plan(q: &str) -> Result<LogicalPlan, SplError> {
+        let ast = spelunk_syntax::parse_pipeline(q).unwrap_or_else(|e| panic!("{q}: {}", e.message));
+        lower(&ast)
+    }
+
+    fn op(q: &str) -> Op {
+        let p = plan(q).unwrap_or_else(|e| panic!("{q}: {}", e.message));
+        p.nodes.into_iter().find(|n| matches!(n.op, Op::Append(_) | Op::Join { .. } | Op::Lookup(_) | Op::InputLookup(_))).map(|n| n.op).unwrap_or_else(|| panic!("{q}: no combining node"))
+    }
+
+    fn err(q: &str) -> String {
+        match plan(q) {
+            Ok(p) => panic!("{q}: planned as {p}"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn join_options_fields_and_subsearch_ids() {
+        let Op::Join { spec, sub } = op("a | join user type=outer max=0 overwrite=f usetime=t earlier=f host, port [search b | fields user]") else { panic!() };
+        assert_eq!(spec, JoinSpec { fields: vec!["user".into(), "host".into(), "port".into()], kind: JoinType::Left, max: 0, overwrite: false, usetime: true, earlier: false });
+        assert_eq!((sub.id, sub.maxout), (0, SUBSEARCH_MAXOUT));
+        // the subsearch has its own scan projection
+        assert!(matches!(&sub.plan.projection, Projection::Fields(f) if f.contains("user") && !f.contains("host")));
+        let p = plan("a | append [search b] | join k [search c]").unwrap();
+        let ids: Vec<usize> = p.nodes.iter().filter_map(|n| n.op.subsearch().map(|s| s.id)).collect();
+        assert_eq!(ids, [0, 1]);
+        // the events are put in Splunk's order before the subsearch rows are merged in
+        assert!(matches!(p.nodes[0].op, Op::Search(_)));
+    }
+
+    #[test]
+    fn join_and_append_errors() {
+        assert!(err("a | join user").contains("needs a subsearch"));
+        assert!(err("a | join type=full user [search b]").contains("expected inner, left or outer"));
+        assert!(err("a | join left=L right=R where L.x=R.y [search b]").contains("not supported"));
+        assert!(err("a | join user [search b] [search c]").contains("one subsearch"));
+        assert!(err("a | append nosuch=1 [search b]").contains("no option `nosuch`"));
+        assert!(err("a | append [search b | nosuchcommand]").contains("unknown command"));
+        let Op::Append(sub) = op("a | append maxout=7 maxtime=1 extendtimerange=t [search b]") else { panic!() };
+        assert_eq!(sub.maxout, 7);
+    }
+
+    #[test]
+    fn lookup_fields_as_and_output_clauses() {
+        let Op::Lookup(l) = op("a | lookup local=t usertogroup user as local_user, host OUTPUTNEW group AS user_group dept") else { panic!() };
+        assert_eq!(l.table, "usertogroup");
+        assert_eq!(l.inputs, [("user".to_string(), "local_user".to_string()), ("host".into(), "host".into())]);
+        assert_eq!(l.outputs, Some(vec![("group".to_string(), "user_group".to_string()), ("dept".into(), "dept".into())]));
+        assert!(l.output_new);
+        let Op::Lookup(l) = op("a | lookup t k") else { panic!() };
+        assert_eq!((l.outputs, l.output_new), (None, false));
+        assert!(err("a | lookup").contains("needs a lookup table name"));
+        assert!(err("a | lookup t").contains("needs a field to match"));
+        assert!(err("a | lookup t k OUTPUT").contains("needs the fields to copy"));
+        assert!(err("a | lookup t k AS").contains("needs a field name after it"));
+        assert!(err("a | lookup t k OUTPUT v OUTPUTNEW w").contains("one OUTPUT or OUTPUTNEW"));
+    }
+
+    #[test]
+    fn inputlookup_generates_or_appends() {
+        let p = plan("| inputlookup max=5 start=2 users.csv where dept=it* OR level>3").unwrap();
+        assert_eq!(p.source, Source::MakeResults { count: 0 });
+        let Op::InputLookup(l) = &p.nodes[0].op else { panic!() };
+        assert_eq!((l.table.as_str(), l.start, l.max, l.append), ("users.csv", 2, 5, false));
+        assert_eq!(l.filter.as_ref().map(|f| f.to_string()).as_deref(), Some("dept=it* OR level>3"));
+        let p = plan("a | inputlookup append=t users.csv").unwrap();
+        assert_eq!(p.source, Source::Events);
+        assert!(matches!(p.nodes.last().map(|n| &n.op), Some(Op::InputLookup(l)) if l.append));
+        assert!(err("a | inputlookup users.csv").contains("must be the first command"));
+        assert!(err("| inputlookup users.csv where").contains("needs a search expression"));
     }
 }

@@ -86,6 +86,75 @@ pub enum Op {
     Regex { field: String, regex: String, negate: bool },
     /// `spath [input=f] [output=o] [path=p]`: extract JSON fields.
     Spath { input: String, output: Option<String>, path: Option<String> },
+    /// `append [subsearch]`: the subsearch's results after the current results.
+    Append(Subsearch),
+    /// `join [options] [field-list] [subsearch]`: merge each result with the subsearch results
+    /// that share the values of the join fields.
+    Join { spec: JoinSpec, sub: Subsearch },
+    /// `lookup <table> <field> [AS <f>]... [OUTPUT|OUTPUTNEW <field> [AS <f>]...]`
+    Lookup(LookupSpec),
+    /// `| inputlookup <table>`: the rows of a lookup table (after the current results with `append=t`).
+    InputLookup(InputLookupSpec),
+}
+
+/// A subsearch: its own plan, run before the main search over the same data; the caller hands
+/// its results to the engine under [`Subsearch::id`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subsearch {
+    /// Index among the subsearches of the plan holding it, in query order.
+    pub id: usize,
+    pub plan: Box<LogicalPlan>,
+    /// At most this many subsearch results are used (`maxout=`, Splunk's subsearch limits).
+    pub maxout: usize,
+}
+
+/// `join` type: `inner` drops results without a match, `left` (or `outer`) keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinType {
+    Inner,
+    Left,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinSpec {
+    /// Fields whose values must all be equal (case-sensitive); empty: every field the two sides
+    /// have in common (internal `_` fields aside).
+    pub fields: Vec<String>,
+    pub kind: JoinType,
+    /// Subsearch results each result joins with (`max=`, default 1); 0 = no limit.
+    pub max: usize,
+    /// Subsearch values replace the result's values of the same field (`overwrite=`, default true).
+    pub overwrite: bool,
+    /// `usetime=t`: only subsearch results earlier (`earlier=t`) or later than the result, to the second.
+    pub usetime: bool,
+    pub earlier: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupSpec {
+    /// The lookup name as written: a file in a lookup folder or a transforms.conf stanza.
+    pub table: String,
+    pub table_span: Span,
+    /// `(lookup field, event field)` pairs whose values must all match.
+    pub inputs: Vec<(String, String)>,
+    /// `(lookup field, event field)` to copy; `None`: every table column that is not an input.
+    pub outputs: Option<Vec<(String, String)>>,
+    /// `OUTPUTNEW`: only fill fields the event does not have.
+    pub output_new: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputLookupSpec {
+    pub table: String,
+    pub table_span: Span,
+    /// 0-based index of the first row read (`start=`).
+    pub start: usize,
+    /// At most this many rows are read (`max=`).
+    pub max: usize,
+    /// `append=t`: the rows come after the current results instead of being the results.
+    pub append: bool,
+    /// `where <search>`: keep only the rows matching it.
+    pub filter: Option<SearchExpr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,6 +320,10 @@ impl Op {
             Op::Rex { .. } => "rex",
             Op::Regex { .. } => "regex",
             Op::Spath { .. } => "spath",
+            Op::Append(_) => "append",
+            Op::Join { .. } => "join",
+            Op::Lookup(_) => "lookup",
+            Op::InputLookup(_) => "inputlookup",
         }
     }
 
@@ -273,6 +346,7 @@ impl Op {
                 | Op::Rex { .. }
                 | Op::Regex { .. }
                 | Op::Spath { .. }
+                | Op::Lookup(_)
         )
     }
 
@@ -320,6 +394,45 @@ impl Op {
                 Some(p) => format!("extract JSON path {p} from {input} into {}", output.as_deref().unwrap_or(p)),
                 None => format!("extract every JSON field of {input}"),
             },
+            Op::Append(sub) => format!("run the subsearch first, then add its results (at most {}) after these", sub.maxout),
+            Op::Join { spec, sub } => {
+                let on = if spec.fields.is_empty() { "every field both sides have".to_string() } else { spec.fields.join(", ") };
+                let max = if spec.max == 0 { "every".to_string() } else { format!("the first {}", spec.max) };
+                format!(
+                    "run the subsearch first (at most {} results); merge each row with {max} subsearch row(s) equal on {on} (case-sensitive){}; {}{}",
+                    sub.maxout,
+                    if spec.overwrite { ", subsearch values win" } else { ", row values win" },
+                    if spec.kind == JoinType::Inner { "rows without a match are dropped" } else { "rows without a match are kept" },
+                    if spec.usetime { format!("; only subsearch rows {} than the row", if spec.earlier { "earlier" } else { "later" }) } else { String::new() }
+                )
+            }
+            Op::Lookup(l) => {
+                let outputs = match &l.outputs {
+                    None => "every other column".to_string(),
+                    Some(o) => o.iter().map(|(a, b)| if a == b { a.clone() } else { format!("{a} as {b}") }).collect::<Vec<_>>().join(", "),
+                };
+                let inputs = l.inputs.iter().map(|(a, b)| if a == b { a.clone() } else { format!("{a} = {b}") }).collect::<Vec<_>>().join(", ");
+                format!(
+                    "match rows of lookup {} on {inputs} (case-sensitive); copy {outputs}{} (several matches: multivalue)",
+                    l.table,
+                    if l.output_new { " where the row lacks the field" } else { ", replacing existing values" }
+                )
+            }
+            Op::InputLookup(l) => format!(
+                "{} the rows of lookup {} in file order{}{}",
+                if l.append { "add after the results" } else { "results:" },
+                l.table,
+                if l.start > 0 { format!(" from row {}", l.start) } else { String::new() },
+                if l.filter.is_some() { ", those matching the where clause" } else { "" }
+            ),
+        }
+    }
+
+    /// The subsearch this operator runs first, if any.
+    pub fn subsearch(&self) -> Option<&Subsearch> {
+        match self {
+            Op::Append(sub) | Op::Join { sub, .. } => Some(sub),
+            _ => None,
         }
     }
 }
@@ -338,11 +451,18 @@ impl fmt::Display for LogicalPlan {
                 }
                 writeln!(f, "  then search-time fields (aliases, calculated fields) per sourcetype")?;
             }
+            Source::MakeResults { count: 0 } if matches!(self.nodes.first(), Some(PlanNode { op: Op::InputLookup(_), .. })) => writeln!(f, "no events: inputlookup generates the results")?,
             Source::MakeResults { count } => writeln!(f, "makeresults: {count} event(s) with _time = now")?,
         }
         for n in &self.nodes {
             writeln!(f, "-> {}: {}", n.op.name(), n.op.describe())?;
             writeln!(f, "   | {}", n.text)?;
+            if let Some(sub) = n.op.subsearch() {
+                writeln!(f, "   subsearch {}:", sub.id)?;
+                for line in sub.plan.to_string().lines() {
+                    writeln!(f, "   : {line}")?;
+                }
+            }
         }
         for r in &self.rewrites {
             writeln!(f, "rewrite: {r}")?;

@@ -96,6 +96,25 @@ pub fn compute(plan: &LogicalPlan) -> Projection {
             }
             // compares every other field of the results
             Op::MvCombine { .. } => return Projection::All,
+            // the subsearch plans its own scan; appended rows need nothing from this one
+            Op::Append(_) | Op::InputLookup(_) => {}
+            Op::Join { spec, .. } => {
+                // without a field list the join compares every field the two sides share
+                if spec.fields.is_empty() {
+                    return Projection::All;
+                }
+                f.extend(spec.fields.iter().cloned());
+            }
+            Op::Lookup(l) => {
+                f.extend(l.inputs.iter().map(|(_, event_field)| event_field.clone()));
+                // OUTPUTNEW keeps the values events already have
+                if l.output_new {
+                    match &l.outputs {
+                        Some(o) => f.extend(o.iter().map(|(_, event_field)| event_field.clone())),
+                        None => return Projection::All,
+                    }
+                }
+            }
         }
     }
     if !transformed {

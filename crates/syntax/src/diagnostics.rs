@@ -55,6 +55,19 @@ error_codes! {
     LintWhereBareWord = "SPL0902", "`where f=word` compares with the field `word`";
     LintNeVsNot = "SPL0903", "`!=` drops events that lack the field";
     LintWildcardInWhere = "SPL0904", "`*` is not a wildcard in where/eval `=`";
+    LintGroupByMissingField = "SPL0905", "grouping by a field that never exists drops every event";
+    LintRenameMissingField = "SPL0906", "renaming a field that cannot exist here";
+}
+
+impl ErrorCode {
+    /// A lint finding (valid SPL that may not mean what was meant), shown as a warning.
+    pub fn is_lint(self) -> bool {
+        self.code().starts_with("SPL09")
+    }
+    /// A lint that is only a note (often intended, worth knowing), shown as advice.
+    pub fn is_advice(self) -> bool {
+        matches!(self, ErrorCode::LintNeVsNot)
+    }
 }
 
 impl fmt::Display for ErrorCode {

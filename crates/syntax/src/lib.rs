@@ -29,6 +29,7 @@
 //! - [`normalize`]: strip spans to compare trees parsed from different text.
 //! - [`diagnostics`]: [`SplError`] and the registry of stable error codes.
 //! - [`registry`]: the one registry of commands and functions (parser, help, completion, explain).
+//! - [`visit`]: the one walker over expressions and search expressions, for every analysis pass.
 
 pub mod ast;
 pub mod diagnostics;
@@ -36,6 +37,7 @@ pub mod normalize;
 pub mod parser;
 pub mod printer;
 pub mod registry;
+pub mod visit;
 
 pub use diagnostics::{ErrorCode, SplError};
 

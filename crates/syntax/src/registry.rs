@@ -186,16 +186,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Search a data model dataset.",
         "Returns the events of a data model dataset, with its field names.",
         "| datamodel Authentication Authentication search"),
-    cmd!("lookup", [], Streaming, false, ["local", "update", "event_time_field"],
-        "lookup <table> <field> [as <f>] ... [OUTPUT|OUTPUTNEW <field> [as <f>] ...]",
-        "Enrich events with fields from a lookup table.",
-        "Matches events to rows of a CSV lookup by one or more fields and copies the output fields into the events (OUTPUTNEW only fills fields that are empty).",
-        "| makeresults | eval user=\"a\" | lookup users.csv user OUTPUT department"),
-    cmd!("inputlookup", [], Generating, false, ["append", "start", "max", "where"],
-        "| inputlookup [append=<bool>] <table> [where <search>]",
+    cmd!("lookup", [], Streaming, true, ["local", "update"],
+        "lookup [local=<bool>] [update=<bool>] <table> (<lookup-field> [AS <event-field>])... [OUTPUT|OUTPUTNEW (<lookup-field> [AS <event-field>])...]",
+        "Enrich events with fields from a CSV lookup table.",
+        "Matches each result to the rows of a CSV lookup (case-sensitive, every match field must be equal; each value of a multivalue field is looked up) and copies the output fields in: several matching rows give multivalue fields (at most 100 per value). Without OUTPUT/OUTPUTNEW every non-match column is copied. OUTPUT replaces existing fields; OUTPUTNEW only fills fields the result does not have. Results without a match field are left alone. Tables come from --lookups DIR (default ./lookups): NAME, NAME.csv, NAME.csv.gz, or a transforms.conf stanza with filename= (case_sensitive_match and max_matches apply).",
+        "| makeresults | eval user=\"alice\" | lookup users.csv user OUTPUT department AS dept"),
+    cmd!("inputlookup", [], Generating, true, ["append", "start", "max", "strict"],
+        "| inputlookup [append=<bool>] [start=<int>] [max=<int>] <table> [where <search>]",
         "Read the rows of a lookup table as results.",
-        "Generates one result per row of the lookup file; `append=t` adds them to the current results instead.",
-        "| inputlookup users.csv"),
+        "Generates one result per row of the CSV lookup, in file order (empty cells are missing fields): from row `start` (0-based, default 0), at most `max` rows, then only those matching the where clause. With `append=t` it may follow other commands and adds the rows after the current results. Tables resolve as for `lookup`.",
+        "| inputlookup users.csv where department=sales"),
     cmd!("outputlookup", [], Dataset, false, ["append", "create_empty", "override_if_empty", "key_field", "max"],
         "outputlookup [append=<bool>] <table>",
         "Write the results to a lookup table.",
@@ -221,15 +221,15 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Add geographic fields (City, Country, Region, lat, lon) for an IP address.",
         "Looks the address up in a GeoIP database; spelunk ships none, so the command parses but does not run.",
         "| makeresults | eval ip=\"8.8.8.8\" | iplocation ip"),
-    cmd!("join", [], Dataset, false, ["type", "usetime", "earlier", "overwrite", "max"],
-        "join [type=inner|left|outer] <field-list> [ <subsearch> ]",
-        "Combine events with the results of a subsearch that share field values.",
-        "For each event, finds the subsearch rows with the same values of the join fields and merges their fields in; `type=left` keeps events without a match.",
+    cmd!("join", [], Dataset, true, ["type", "usetime", "earlier", "overwrite", "max"],
+        "join [type=inner|left|outer] [max=<int>] [overwrite=<bool>] [usetime=<bool>] [earlier=<bool>] [<field-list>] [ <subsearch> ]",
+        "Combine the results with the subsearch rows that have the same values of the join fields.",
+        "The subsearch runs first (at most 50,000 rows used). Each result is merged with the first `max` (default 1; 0 = all) subsearch rows whose join fields are equal, case-sensitively, one output row per match; subsearch fields overwrite the result's unless overwrite=f. `type=inner` (default) drops results without a match, `left`/`outer` keeps them. Without a field list the fields both sides have are used. `usetime=t` only joins subsearch rows earlier (earlier=t, default) or later than the result.",
         "| makeresults | eval k=1 | join k [| makeresults | eval k=1, v=\"x\"]"),
-    cmd!("append", [], Dataset, false, ["extendtimerange", "maxtime", "maxout", "timeout"],
-        "append [ <subsearch> ]",
+    cmd!("append", [], Dataset, true, ["extendtimerange", "maxtime", "maxout", "timeout"],
+        "append [maxout=<int>] [ <subsearch> ]",
         "Add the results of a subsearch after the current results.",
-        "Runs the subsearch separately and appends its rows; fields missing on either side stay empty.",
+        "The subsearch runs first, over the same data, and its rows (at most `maxout`, default 50,000) follow the current results unchanged; fields missing on either side stay empty. maxtime, timeout and extendtimerange are accepted and have no effect offline.",
         "| makeresults | eval a=1 | append [| makeresults | eval a=2]"),
     cmd!("appendpipe", [], Dataset, false, ["run_in_preview"],
         "appendpipe [ <subpipeline> ]",
@@ -589,10 +589,10 @@ mod tests {
     #[test]
     fn implemented_sets() {
         let implemented: Vec<_> = COMMANDS.iter().filter(|c| c.implemented).map(|c| c.name).collect();
-        for name in ["search", "where", "eval", "stats", "bin", "rename", "convert", "fields", "table", "head", "tail", "reverse", "sort", "dedup", "fillnull", "makeresults", "eventstats", "streamstats", "top", "rare", "mvexpand", "mvcombine", "makemv", "rex", "regex", "spath"] {
+        for name in ["search", "where", "eval", "stats", "bin", "rename", "convert", "fields", "table", "head", "tail", "reverse", "sort", "dedup", "fillnull", "makeresults", "eventstats", "streamstats", "top", "rare", "mvexpand", "mvcombine", "makemv", "rex", "regex", "spath", "append", "join", "lookup", "inputlookup"] {
             assert!(implemented.contains(&name), "{name} should be implemented");
         }
-        assert_eq!(implemented.len(), 26);
+        assert_eq!(implemented.len(), 30);
         assert_eq!(command("bucket").map(|c| c.name), Some("bin"));
         assert!(command("tstats").is_some_and(|c| !c.implemented && c.kind == CommandType::Generating));
         assert!(command("nosuch").is_none());

@@ -2,6 +2,7 @@
 //! transform each batch as it comes; blocking ones (stats, sort, tail, ...) keep state and emit
 //! on `finish`. Memory: streaming operators hold one batch; `stats` holds one entry per group.
 
+pub mod combine;
 pub mod json;
 pub mod stats;
 pub mod text;
@@ -67,6 +68,40 @@ pub trait Operator: Send {
     }
 }
 
+/// A command that needs every row before it can emit any (sort, tail, top, mvcombine, the
+/// time order): [`Blocking`] buffers the batches and hands them over as one table at the end.
+pub trait TableOp: Send {
+    fn table(&mut self, all: RecordBatch, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError>;
+    /// Drop buffered batches that can no longer matter (e.g. `tail n` keeps only the last rows).
+    fn trim(&self, _batches: &mut Vec<RecordBatch>) {}
+}
+
+pub struct Blocking<T> {
+    op: T,
+    batches: Vec<RecordBatch>,
+}
+
+impl<T: TableOp> Blocking<T> {
+    pub fn new(op: T) -> Self {
+        Blocking { op, batches: Vec::new() }
+    }
+}
+
+impl<T: TableOp> Operator for Blocking<T> {
+    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        self.batches.push(batch);
+        self.op.trim(&mut self.batches);
+        Ok(Vec::new())
+    }
+
+    fn finish(&mut self, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        match concat_batches(&std::mem::take(&mut self.batches)).map_err(ExecError::arrow)? {
+            Some(all) => self.op.table(all, cx),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
 /// Build the operator for a plan node.
 pub fn build(node: &PlanNode) -> Box<dyn Operator> {
     let op = node.op.clone();
@@ -85,9 +120,9 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
         Op::Fields { remove, patterns } => Box::new(FieldsOp { remove, patterns, table: false }),
         Op::Table(patterns) => Box::new(FieldsOp { remove: false, patterns, table: true }),
         Op::Head(n) => Box::new(HeadOp { left: n }),
-        Op::Tail(n) => Box::new(Collect { kind: CollectKind::Tail(n), batches: Vec::new() }),
-        Op::Reverse => Box::new(Collect { kind: CollectKind::Reverse, batches: Vec::new() }),
-        Op::Sort { keys, limit } => Box::new(Collect { kind: CollectKind::Sort(keys, limit), batches: Vec::new() }),
+        Op::Tail(n) => Box::new(Blocking::new(Collect { kind: CollectKind::Tail(n) })),
+        Op::Reverse => Box::new(Blocking::new(Collect { kind: CollectKind::Reverse })),
+        Op::Sort { keys, limit } => Box::new(Blocking::new(Collect { kind: CollectKind::Sort(keys, limit) })),
         Op::Dedup { fields, keep, keepempty, consecutive, sortby } => Box::new(DedupOp {
             fields,
             keep,
@@ -95,20 +130,21 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
             consecutive,
             seen: HashMap::new(),
             last: None,
-            sortby: (!sortby.is_empty()).then(|| Collect { kind: CollectKind::Sort(sortby, None), batches: Vec::new() }),
+            sortby: (!sortby.is_empty()).then(|| Blocking::new(Collect { kind: CollectKind::Sort(sortby, None) })),
         }),
         Op::FillNull { value, fields } => Box::new(FillNullOp { value, fields, seen: Vec::new(), batches: Vec::new() }),
-        Op::Top { fields, by, limit, rare, countfield, percentfield, showperc } => Box::new(Collect {
-            kind: CollectKind::Top { fields, by, limit, rare, countfield, percentfield, showperc },
-            batches: Vec::new(),
-        }),
-        Op::TimeOrder => Box::new(text::TimeOrder { batches: Vec::new() }),
+        Op::Top { fields, by, limit, rare, countfield, percentfield, showperc } => {
+            Box::new(Blocking::new(Collect { kind: CollectKind::Top { fields, by, limit, rare, countfield, percentfield, showperc } }))
+        }
+        Op::TimeOrder => Box::new(Blocking::new(text::TimeOrder)),
         Op::MvExpand { field, limit } => Box::new(text::MvExpand { field, limit }),
-        Op::MvCombine { field, .. } => Box::new(text::MvCombine { field, batches: Vec::new() }),
+        Op::MvCombine { field, .. } => Box::new(Blocking::new(text::MvCombine { field })),
         Op::MakeMv { field, delim, tokenizer, allowempty } => Box::new(text::MakeMv { field, delim, tokenizer, allowempty, span: node.span }),
         Op::Rex { field, regex, max_match, sed } => Box::new(text::Rex { field, regex, max_match, sed, span: node.span }),
         Op::Regex { field, regex, negate } => Box::new(text::RegexFilter { field, regex, negate, span: node.span }),
         Op::Spath { input, output, path } => Box::new(text::Spath { input, output, path }),
+        // built by the engine from the run's inputs (subsearch results, lookup tables)
+        Op::Append(_) | Op::Join { .. } | Op::Lookup(_) | Op::InputLookup(_) => combine::unresolved(node),
     }
 }
 
@@ -631,7 +667,7 @@ struct DedupOp {
     seen: HashMap<Vec<String>, usize>,
     last: Option<Vec<String>>,
     /// `sortby`: the kept rows are sorted at the end.
-    sortby: Option<Collect>,
+    sortby: Option<Blocking<Collect>>,
 }
 
 impl Operator for DedupOp {
@@ -725,27 +761,21 @@ enum CollectKind {
 /// Blocking operators that need every row: tail, reverse, sort, top/rare.
 struct Collect {
     kind: CollectKind,
-    batches: Vec<RecordBatch>,
 }
 
-impl Operator for Collect {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        self.batches.push(batch);
+impl TableOp for Collect {
+    fn trim(&self, batches: &mut Vec<RecordBatch>) {
         if let CollectKind::Tail(n) = self.kind {
             // keep memory bounded: drop batches that can no longer be in the last n
-            let mut total: usize = self.batches.iter().map(|b| b.num_rows()).sum();
-            while self.batches.len() > 1 && total - self.batches[0].num_rows() >= n {
-                total -= self.batches[0].num_rows();
-                self.batches.remove(0);
+            let mut total: usize = batches.iter().map(|b| b.num_rows()).sum();
+            while batches.len() > 1 && total - batches[0].num_rows() >= n {
+                total -= batches[0].num_rows();
+                batches.remove(0);
             }
         }
-        Ok(Vec::new())
     }
 
-    fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        let Some(all) = concat_batches(&std::mem::take(&mut self.batches)).map_err(ExecError::arrow)? else {
-            return Ok(Vec::new());
-        };
+    fn table(&mut self, all: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         let n = all.num_rows();
         let take = |idx: Vec<usize>| -> Result<RecordBatch, ExecError> {
             let indices = arrow::array::UInt32Array::from(idx.into_iter().map(|i| i as u32).collect::<Vec<_>>());

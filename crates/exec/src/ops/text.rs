@@ -4,8 +4,8 @@
 //! Splunk doc, Search Reference: "mvexpand", "mvcombine", "makemv", "rex", "regex", "spath"
 //! (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/<Command>).
 
-use super::{ExecError, Operator};
-use crate::columns::{build_column, concat_batches, set_column, BatchView};
+use super::{ExecError, Operator, TableOp};
+use crate::columns::{build_column, set_column, BatchView};
 use crate::eval::EvalContext;
 use super::json;
 use crate::value::Value;
@@ -26,19 +26,10 @@ fn compile(pattern: &str, span: Span, cx: &EvalContext) -> Result<regex::Regex, 
 // ---------------------------------------------------------------------------------------------
 
 /// Sort all events newest first (stable for equal times), as Splunk returns them.
-pub struct TimeOrder {
-    pub batches: Vec<RecordBatch>,
-}
+pub struct TimeOrder;
 
-impl Operator for TimeOrder {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        self.batches.push(batch);
-        Ok(Vec::new())
-    }
-    fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        let Some(all) = concat_batches(&std::mem::take(&mut self.batches)).map_err(ExecError::arrow)? else {
-            return Ok(Vec::new());
-        };
+impl TableOp for TimeOrder {
+    fn table(&mut self, all: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         let view = BatchView::new(&all);
         let times: Vec<f64> = (0..all.num_rows()).map(|r| view.get("_time", r).as_f64().unwrap_or(f64::MIN)).collect();
         let mut idx: Vec<u32> = (0..all.num_rows() as u32).collect();
@@ -84,18 +75,10 @@ impl Operator for MvExpand {
 /// of them, with f holding all their values (in order).
 pub struct MvCombine {
     pub field: String,
-    pub batches: Vec<RecordBatch>,
 }
 
-impl Operator for MvCombine {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        self.batches.push(batch);
-        Ok(Vec::new())
-    }
-    fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        let Some(all) = concat_batches(&std::mem::take(&mut self.batches)).map_err(ExecError::arrow)? else {
-            return Ok(Vec::new());
-        };
+impl TableOp for MvCombine {
+    fn table(&mut self, all: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         let view = BatchView::new(&all);
         let schema = all.schema();
         let others: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).filter(|n| n != &self.field && !n.starts_with('_')).collect();
