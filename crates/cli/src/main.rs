@@ -86,6 +86,10 @@ enum Command {
         /// Repeatable, searched in order (default: ./lookups when it exists).
         #[arg(long = "lookups", value_name = "DIR")]
         lookups: Vec<PathBuf>,
+        /// Run as if the search started at TIME (epoch seconds or ISO-8601): `now()`, relative
+        /// `earliest=`/`latest=` (-24h, @d, ...) and makeresults use it. For reproducible runs.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
     },
     /// Interactive SPL prompt over loaded data (also `spelunk` without arguments).
     Repl {
@@ -133,8 +137,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups }) => {
-            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups };
+        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now }) => {
+            let now = match now.as_deref().map(|t| spelunk_exec::time::parse_any_time(t).ok_or(t)).transpose() {
+                Ok(n) => n,
+                Err(t) => {
+                    eprintln!("spelunk: --now {t:?}: expected epoch seconds or an ISO-8601 time such as 2024-01-15T10:00:00Z");
+                    return ExitCode::from(2);
+                }
+            };
+            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now };
             run(files, expr, data, &conf, &opts)
         }
         Some(Command::Repl { data, sourcetype, conf, tz }) => start_repl(data, sourcetype, &conf, tz.as_deref()),
@@ -336,6 +347,7 @@ struct RunOpts {
     fail_on_results: bool,
     tz: Option<String>,
     lookups: Vec<PathBuf>,
+    now: Option<f64>,
 }
 
 /// `out.csv` for query `a/b.spl` with several queries: `out.b.csv`.
@@ -404,7 +416,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             status = ExitCode::from(2);
             continue;
         };
-        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), threads: o.threads, progress: progress::wanted(o.quiet), lookups: o.lookups.clone(), ..Default::default() };
+        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), threads: o.threads, progress: progress::wanted(o.quiet), lookups: o.lookups.clone(), now: o.now, ..Default::default() };
         let outcome = match runner::execute(&planner, &planned, &cfg) {
             Ok(o) => o,
             Err(runner::Failure::Exec(e)) => {

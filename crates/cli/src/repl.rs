@@ -305,7 +305,7 @@ impl Session {
                     return "usage: .explain QUERY\n".into();
                 }
                 match self.planner.plan(arg) {
-                    Ok(p) => format!("{}{}", crate::lint_report(&p, "<query>", arg), explain::render(&p)),
+                    Ok(p) => format!("{}{}{}", crate::lint_report(&p, "<query>", arg), self.data_lints(&p, arg), explain::render(&p)),
                     Err(e) => render_error(e.error.with_source("<query>", e.text)),
                 }
             }
@@ -331,6 +331,16 @@ impl Session {
         }
     }
 
+    /// Lints that need the loaded data's field names (`stats BY` / `rename` of a field no
+    /// event has); nothing before data is loaded.
+    fn data_lints(&self, planned: &spelunk_plan::Planned, text: &str) -> String {
+        if self.fields.is_empty() {
+            return String::new();
+        }
+        let known: BTreeSet<String> = self.fields.iter().filter(|(_, i)| i.count > 0).map(|(n, _)| n.clone()).collect();
+        crate::data_lint_report(planned, "<query>", text, &known)
+    }
+
     fn query(&mut self, text: &str) -> String {
         let started = Instant::now();
         let planned = match self.planner.plan(text) {
@@ -338,6 +348,7 @@ impl Session {
             Err(e) => return render_error(e.error.with_source("<query>", e.text)),
         };
         let mut s = crate::lint_report(&planned, "<query>", text);
+        s += &self.data_lints(&planned, text);
         let monitor = self.begin_task();
         let cached = self.cache.is_some();
         let cfg = runner::RunConfig { data: self.data.clone(), sourcetype: self.sourcetype.clone(), progress: self.progress, monitor: Some(monitor), cached: self.cache.clone(), ..Default::default() };
@@ -1178,6 +1189,18 @@ mod tests {
         assert!(s.handle_line("* | stats count").contains("no data loaded"));
         assert!(s.handle_line("| makeresults | eval a=1").contains("a"));
         assert!(s.handle_line(".load /no/such/path").starts_with("error"));
+    }
+
+    #[test]
+    fn stats_by_a_field_the_data_never_has_is_flagged() {
+        let mut s = Session::new(Planner::builtin().unwrap());
+        let loaded = s.handle_line(&format!(".load {}/../../testdata/cloudtrail", env!("CARGO_MANIFEST_DIR")));
+        assert!(!loaded.starts_with("error"), "{loaded}");
+        let out = s.handle_line("* | stats count by no_such_field");
+        assert!(out.contains("SPL0905") && out.contains("no_such_field"), "{out}");
+        let out = s.handle_line("* | stats count by eventName");
+        assert!(!out.contains("SPL0905"), "{out}");
+        assert!(s.handle_line(".explain * | stats count by no_such_field").contains("SPL0905"));
     }
 
     #[test]
