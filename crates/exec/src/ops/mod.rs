@@ -15,6 +15,8 @@ use crate::value::{sort_order, Value};
 use arrow::array::{ArrayRef, BooleanArray};
 use arrow::record_batch::RecordBatch;
 use spelunk_plan::*;
+// field-name patterns with `*` (case-sensitive), shared with the planner's field analysis
+use spelunk_plan::fields::{fill_captures as fill_pattern, name_captures as name_match, name_matches};
 use spelunk_syntax::ast::Span;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -329,48 +331,6 @@ struct RenameOp {
     pairs: Vec<(String, String)>,
 }
 
-/// Match a field name against a pattern with `*` wildcards (case-sensitive); returns the
-/// wildcard captures.
-pub fn name_match(pattern: &str, name: &str) -> Option<Vec<String>> {
-    if !pattern.contains('*') {
-        return (pattern == name).then(Vec::new);
-    }
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let mut caps = Vec::new();
-    let mut rest = name;
-    let first = parts[0];
-    rest = rest.strip_prefix(first)?;
-    for (i, p) in parts.iter().enumerate().skip(1) {
-        if i == parts.len() - 1 {
-            if p.is_empty() {
-                caps.push(rest.to_string());
-                rest = "";
-            } else {
-                let cut = rest.strip_suffix(p)?;
-                caps.push(cut.to_string());
-                rest = "";
-            }
-        } else {
-            let idx = rest.find(p)?;
-            caps.push(rest[..idx].to_string());
-            rest = &rest[idx + p.len()..];
-        }
-    }
-    rest.is_empty().then_some(caps)
-}
-
-fn fill_pattern(pattern: &str, caps: &[String]) -> String {
-    let mut out = String::new();
-    let mut it = caps.iter();
-    for (i, part) in pattern.split('*').enumerate() {
-        if i > 0 {
-            out.push_str(it.next().map(|s| s.as_str()).unwrap_or(""));
-        }
-        out.push_str(part);
-    }
-    out
-}
-
 impl Operator for RenameOp {
     fn push(&mut self, mut batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         for (from, to) in &self.pairs {
@@ -411,7 +371,7 @@ struct ConvertOp {
 impl Operator for ConvertOp {
     fn push(&mut self, mut batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         for c in &self.spec.conversions {
-            let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).filter(|n| name_match(&c.field, n).is_some()).collect();
+            let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).filter(|n| name_matches(&c.field, n)).collect();
             for name in names {
                 let vals: Vec<Value> = {
                     let view = BatchView::new(&batch);
@@ -618,14 +578,14 @@ impl Operator for FieldsOp {
         let schema = batch.schema();
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         if self.remove {
-            let drop: Vec<&str> = names.iter().filter(|n| self.patterns.iter().any(|p| name_match(p, n).is_some())).map(|s| s.as_str()).collect();
+            let drop: Vec<&str> = names.iter().filter(|n| self.patterns.iter().any(|p| name_matches(p, n))).map(|s| s.as_str()).collect();
             return Ok(vec![drop_columns(&batch, &drop).map_err(ExecError::arrow)?]);
         }
         // keep in pattern order (table) or pattern order too for fields (Splunk shows them in the order listed)
         let mut cols: Vec<(String, ArrayRef)> = Vec::new();
         for p in &self.patterns {
             for (i, n) in names.iter().enumerate() {
-                if name_match(p, n).is_some() && !cols.iter().any(|(c, _)| c == n) {
+                if name_matches(p, n) && !cols.iter().any(|(c, _)| c == n) {
                     cols.push((n.clone(), batch.column(i).clone()));
                 }
             }
