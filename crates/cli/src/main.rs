@@ -104,6 +104,10 @@ enum Command {
         /// Time zone for `_time` in the output: UTC, +02:00, ...
         #[arg(long, value_name = "OFFSET")]
         tz: Option<String>,
+        /// A folder of lookup tables for `lookup` and `inputlookup` (repeatable; default:
+        /// ./lookups when it exists).
+        #[arg(long = "lookups", value_name = "DIR")]
+        lookups: Vec<PathBuf>,
     },
     /// Show how spelunk reads a query: macros expanded, the plan, the rewrites.
     Explain {
@@ -148,15 +152,15 @@ fn main() -> ExitCode {
             let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now };
             run(files, expr, data, &conf, &opts)
         }
-        Some(Command::Repl { data, sourcetype, conf, tz }) => start_repl(data, sourcetype, &conf, tz.as_deref()),
+        Some(Command::Repl { data, sourcetype, conf, tz, lookups }) => start_repl(data, sourcetype, lookups, &conf, tz.as_deref()),
         Some(Command::Explain { query, conf, trace, data, lookups }) => explain(&query, &conf, trace, data, lookups),
         Some(Command::Check { files, conf }) => check(&files, &conf),
         Some(Command::Help { name }) => help(name.as_deref()),
-        None => start_repl(Vec::new(), None, &ConfArgs::default(), None),
+        None => start_repl(Vec::new(), None, Vec::new(), &ConfArgs::default(), None),
     }
 }
 
-fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, conf: &ConfArgs, tz: Option<&str>) -> ExitCode {
+fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, lookups: Vec<PathBuf>, conf: &ConfArgs, tz: Option<&str>) -> ExitCode {
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
@@ -173,6 +177,7 @@ fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, conf: &ConfArgs, t
     };
     let mut session = repl::Session::new(planner);
     session.sourcetype = sourcetype;
+    session.lookups = lookups;
     session.out_opts.utc_offset_seconds = offset;
     repl::install_interrupt(&mut session);
     for d in data {

@@ -73,6 +73,8 @@ pub struct Session {
     pub planner: Planner,
     pub data: Vec<PathBuf>,
     pub sourcetype: Option<String>,
+    /// Lookup folders for `lookup`/`inputlookup` (`--lookups`; empty: ./lookups).
+    pub lookups: Vec<PathBuf>,
     pub fields: BTreeMap<String, FieldInfo>,
     /// Events per sourcetype, files read, from the last scan.
     pub sourcetypes: BTreeMap<String, u64>,
@@ -126,6 +128,7 @@ impl Session {
             planner,
             data: Vec::new(),
             sourcetype: None,
+            lookups: Vec::new(),
             fields: BTreeMap::new(),
             sourcetypes: BTreeMap::new(),
             files: 0,
@@ -351,7 +354,7 @@ impl Session {
         s += &self.data_lints(&planned, text);
         let monitor = self.begin_task();
         let cached = self.cache.is_some();
-        let cfg = runner::RunConfig { data: self.data.clone(), sourcetype: self.sourcetype.clone(), progress: self.progress, monitor: Some(monitor), cached: self.cache.clone(), ..Default::default() };
+        let cfg = runner::RunConfig { data: self.data.clone(), sourcetype: self.sourcetype.clone(), progress: self.progress, monitor: Some(monitor), cached: self.cache.clone(), lookups: self.lookups.clone(), ..Default::default() };
         let result = runner::execute(&self.planner, &planned, &cfg);
         self.end_task();
         let outcome = match result {
