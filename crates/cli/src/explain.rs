@@ -131,7 +131,7 @@ pub fn render_trace(planned: &Planned, trace: &Trace) -> String {
     };
     let _ = writeln!(s, "{:>10}  {source}", trace.rows_in);
     let extra = trace.rows_after.len() > plan.nodes.len();
-    let sort_at = if extra { spelunk_exec::engine::time_sort_position(plan).or(Some(plan.nodes.len())) } else { None };
+    let sort_at = if extra { plan.time_sort_position().or(Some(plan.nodes.len())) } else { None };
     let mut counts = trace.rows_after.iter();
     for i in 0..=plan.nodes.len() {
         if sort_at == Some(i) {

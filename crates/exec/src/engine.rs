@@ -49,41 +49,11 @@ pub struct Execution<'p> {
     pub trace: Trace,
 }
 
-/// Does the pipeline need events newest-first before `ops[i]`?
-fn order_sensitive(op: &Op) -> bool {
-    match op {
-        Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } => true,
-        // rows are added after, or merged into, the events in the order they come
-        Op::Append(_) | Op::Join { .. } | Op::InputLookup(_) => true,
-        Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
-        _ => false,
-    }
-}
-
-/// Where to sort events by descending `_time` (Splunk hands events to the pipeline newest
-/// first): before the first order-sensitive command of the event stage, or at the end when the
-/// result is raw events. `None` when no command depends on event order.
-pub fn time_sort_position(plan: &LogicalPlan) -> Option<usize> {
-    if plan.source != Source::Events {
-        return None;
-    }
-    for (i, n) in plan.nodes.iter().enumerate() {
-        if order_sensitive(&n.op) {
-            return Some(i);
-        }
-        if matches!(&n.op, Op::Stats(s) if s.mode == StatsMode::Stats) || matches!(n.op, Op::Top { .. } | Op::Sort { .. }) {
-            return None;
-        }
-    }
-    Some(plan.nodes.len())
-}
-
-
 /// Where a plan can run in parallel partitions: the index of a `stats` that follows only
 /// streaming commands and whose aggregations merge regardless of event order. Each partition
 /// runs the commands before it and keeps partial aggregates, which are then merged.
 pub fn parallel_split(plan: &LogicalPlan) -> Option<usize> {
-    if plan.source != Source::Events || time_sort_position(plan).is_some() {
+    if plan.source != Source::Events || plan.time_sort_position().is_some() {
         return None;
     }
     for (i, n) in plan.nodes.iter().enumerate() {
@@ -133,7 +103,7 @@ impl<'p> Execution<'p> {
             });
         }
         if time_sort {
-            if let Some(pos) = time_sort_position(plan) {
+            if let Some(pos) = plan.time_sort_position() {
                 ops.insert(pos, Box::new(crate::ops::Blocking::new(crate::ops::text::TimeOrder)));
             }
         }

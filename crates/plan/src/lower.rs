@@ -67,22 +67,6 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
     Ok(plan)
 }
 
-/// Does this command depend on the order of the events (newest first in Splunk)?
-fn order_sensitive(op: &Op) -> bool {
-    match op {
-        Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } | Op::MvCombine { .. } => true,
-        // rows are added after, or merged into, the results as they come: in Splunk's order
-        Op::Append(_) | Op::Join { .. } | Op::InputLookup(_) => true,
-        Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
-        _ => false,
-    }
-}
-
-/// Commands after which event order no longer matters (they order or aggregate rows themselves).
-fn order_free(op: &Op) -> bool {
-    matches!(op, Op::Stats(s) if s.mode == StatsMode::Stats) || matches!(op, Op::Top { .. } | Op::Sort { .. })
-}
-
 /// Could this command remove, rename or rewrite `_time`, so that sorting by it afterwards no
 /// longer gives Splunk's order?
 fn may_hide_time(op: &Op) -> bool {
@@ -106,10 +90,10 @@ fn insert_time_order(plan: &mut LogicalPlan) {
     }
     let needs_order_from = |from: usize, nodes: &[PlanNode]| -> bool {
         for n in &nodes[from..] {
-            if order_sensitive(&n.op) {
+            if n.op.needs_event_order() {
                 return true;
             }
-            if order_free(&n.op) {
+            if n.op.ends_event_order() {
                 return false;
             }
         }
@@ -117,7 +101,7 @@ fn insert_time_order(plan: &mut LogicalPlan) {
     };
     for i in 0..plan.nodes.len() {
         let op = &plan.nodes[i].op;
-        if order_sensitive(op) || order_free(op) {
+        if op.needs_event_order() || op.ends_event_order() {
             return;
         }
         if may_hide_time(op) {
@@ -1040,5 +1024,43 @@ mod combine_tests {
         assert!(matches!(p.nodes.last().map(|n| &n.op), Some(Op::InputLookup(l)) if l.append));
         assert!(err("a | inputlookup users.csv").contains("must be the first command"));
         assert!(err("| inputlookup users.csv where").contains("needs a search expression"));
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    fn sort_at(q: &str) -> (Option<usize>, LogicalPlan) {
+        let ast = spelunk_syntax::parse_pipeline(q).unwrap_or_else(|e| panic!("{q}: {}", e.message));
+        let p = lower(&ast).unwrap_or_else(|e| panic!("{q}: {}", e.message));
+        (p.time_sort_position(), p)
+    }
+
+    /// Splunk hands events over newest first; the engine sorts only where that order shows.
+    #[test]
+    fn events_are_sorted_only_where_order_matters() {
+        assert_eq!(sort_at("* | stats count").0, None, "an aggregate needs no order");
+        assert_eq!(sort_at("* | stats count by a | head 1").0, None, "head after stats sees stats' rows");
+        assert_eq!(sort_at("* | head 3").0, Some(0));
+        assert_eq!(sort_at("* | eval a=1 | dedup a").0, Some(1));
+        assert_eq!(sort_at("* | mvcombine a").0, Some(0));
+        assert_eq!(sort_at("* | sort a").0, Some(0), "ties keep the newest-first order");
+        assert_eq!(sort_at("* | stats first(a)").0, Some(0));
+        assert_eq!(sort_at("* | eval a=1").0, Some(1), "a list of events is shown newest first");
+        assert_eq!(sort_at("| makeresults count=3 | head 1").0, None, "generated rows are not events");
+    }
+
+    #[test]
+    fn the_planner_sorts_before_time_can_go_and_the_engine_then_does_not() {
+        let (at, p) = sort_at("* | table a | head 1");
+        assert!(matches!(p.nodes[0].op, Op::TimeOrder));
+        assert_eq!(at, None);
+        let text = p.to_string();
+        assert!(!text.contains("(engine) sort"), "{text}");
+        let (_, p) = sort_at("* | head 2");
+        assert!(p.to_string().contains("-> (engine) sort events newest first (descending _time, stable): `head` depends on their order"));
+        let (_, p) = sort_at("* | stats count");
+        assert!(p.to_string().contains("order: no command depends on event order"));
     }
 }

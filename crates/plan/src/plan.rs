@@ -327,6 +327,25 @@ impl Op {
         }
     }
 
+    /// Does this command depend on the order of the events (Splunk hands them over newest
+    /// first)? `head`, `dedup`, `list()`, `streamstats`... do; so does `sort`, whose ties keep
+    /// the order they came in.
+    pub fn needs_event_order(&self) -> bool {
+        match self {
+            Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } | Op::MvCombine { .. } | Op::Sort { .. } => true,
+            // rows are added after, or merged into, the results as they come: in Splunk's order
+            Op::Append(_) | Op::Join { .. } | Op::InputLookup(_) => true,
+            Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
+            _ => false,
+        }
+    }
+
+    /// Does the order of the rows stop mattering after this command (it aggregates or orders
+    /// them itself)? Only asked of commands that do not [`Op::needs_event_order`].
+    pub fn ends_event_order(&self) -> bool {
+        matches!(self, Op::Stats(s) if s.mode == StatsMode::Stats) || matches!(self, Op::Top { .. })
+    }
+
     /// Whether the operator runs event by event with no state (safe to run in parallel partitions).
     pub fn is_streaming(&self) -> bool {
         if let Op::Bin(b) = self {
@@ -437,6 +456,31 @@ impl Op {
     }
 }
 
+impl LogicalPlan {
+    /// Where the engine sorts events by descending `_time`, as Splunk hands them to the
+    /// pipeline: before the first command that depends on event order, or at the end when the
+    /// result is the raw events. `None` when no command depends on the order (a `stats count`
+    /// over a file needs no sort) or the rows are not events.
+    pub fn time_sort_position(&self) -> Option<usize> {
+        if self.source != Source::Events {
+            return None;
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.op.needs_event_order() {
+                return Some(i);
+            }
+            // the planner already put the events in order there (before `_time` could go)
+            if matches!(n.op, Op::TimeOrder) {
+                return None;
+            }
+            if n.op.ends_event_order() {
+                return None;
+            }
+        }
+        Some(self.nodes.len())
+    }
+}
+
 impl fmt::Display for LogicalPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.source {
@@ -454,7 +498,11 @@ impl fmt::Display for LogicalPlan {
             Source::MakeResults { count: 0 } if matches!(self.nodes.first(), Some(PlanNode { op: Op::InputLookup(_), .. })) => writeln!(f, "no events: inputlookup generates the results")?,
             Source::MakeResults { count } => writeln!(f, "makeresults: {count} event(s) with _time = now")?,
         }
-        for n in &self.nodes {
+        let sort_at = self.time_sort_position();
+        for (i, n) in self.nodes.iter().enumerate() {
+            if sort_at == Some(i) {
+                writeln!(f, "-> (engine) sort events newest first (descending _time, stable): `{}` depends on their order", n.op.name())?;
+            }
             writeln!(f, "-> {}: {}", n.op.name(), n.op.describe())?;
             writeln!(f, "   | {}", n.text)?;
             if let Some(sub) = n.op.subsearch() {
@@ -463,6 +511,11 @@ impl fmt::Display for LogicalPlan {
                     writeln!(f, "   : {line}")?;
                 }
             }
+        }
+        match (&self.source, sort_at) {
+            (Source::Events, Some(i)) if i == self.nodes.len() => writeln!(f, "-> (engine) sort events newest first (descending _time, stable): the results are events, listed as Splunk lists them")?,
+            (Source::Events, None) => writeln!(f, "order: no command depends on event order, so the engine does not sort the events")?,
+            _ => {}
         }
         for r in &self.rewrites {
             writeln!(f, "rewrite: {r}")?;
