@@ -31,11 +31,17 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
         let text = cmd.to_string();
         let op = match (&cmd.kind, spec.name) {
             (CommandKind::Search(expr), _) => {
+                let had_terms = expr.is_some();
+                let before = plan.time_range.clone();
                 let expr = expr.clone().and_then(|e| take_time_modifiers(e, &mut plan.time_range));
-                match expr {
-                    Some(e) => Some(Op::Search(e)),
-                    None => None,
+                if plan.time_range != before {
+                    plan.rewrites.push(format!("`{}`: earliest=/latest= became the scan's time range", text.trim()));
                 }
+                if expr.is_none() {
+                    let why = if had_terms { "nothing is left to match once the time range is taken out" } else { "it matches every event" };
+                    plan.rewrites.push(format!("`{}` dropped: {why}", text.trim()));
+                }
+                expr.map(Op::Search)
             }
             (CommandKind::Where(e), _) => Some(Op::Where(e.clone())),
             (CommandKind::Eval(a), _) => Some(Op::Eval(a.iter().map(|a| (a.field.name.clone(), a.value.clone())).collect())),

@@ -383,8 +383,21 @@ impl Op {
             ),
             Op::Bin(b) => format!("round {} down to the start of its bucket{}", b.field, b.alias.as_ref().map(|a| format!(" into {a}")).unwrap_or_default()),
             Op::Rename(p) => format!("rename {}", p.iter().map(|(a, b)| format!("{a} -> {b}")).collect::<Vec<_>>().join(", ")),
-            Op::Stats(s) if s.by.is_empty() => format!("{}: one row over all events", self.name()),
-            Op::Stats(s) => format!("{}: one row per distinct ({}); events missing any of these are dropped; rows ordered by them", self.name(), s.by.join(", ")),
+            Op::Stats(s) => {
+                let by = s.by.join(", ");
+                match s.mode {
+                    StatsMode::Stats if s.by.is_empty() => "one row over all events (count 0 when there are none)".into(),
+                    StatsMode::Stats => format!("one row per distinct ({by}); events missing any of these are dropped; rows ordered by them"),
+                    StatsMode::EventStats if s.by.is_empty() => "add the aggregates over all events to every event".into(),
+                    StatsMode::EventStats => format!("add the aggregates of each ({by}) group to its events; events missing any of these are kept, without them"),
+                    StatsMode::StreamStats => format!(
+                        "add to each event the aggregates of the events before it{}{}{}",
+                        if s.current { " and itself" } else { "" },
+                        s.window.map(|w| format!(", over the last {w}")).unwrap_or_default(),
+                        if s.by.is_empty() { String::new() } else { format!(", per ({by}) group") }
+                    ),
+                }
+            }
             Op::Convert(c) => format!("convert {} (timeformat {:?}, UTC)", c.conversions.iter().map(|c| format!("{}({})", format!("{:?}", c.func).to_lowercase(), c.field)).collect::<Vec<_>>().join(", "), c.timeformat),
             Op::Fields { remove, patterns } => format!("{} fields {}", if *remove { "remove" } else { "keep only" }, patterns.join(", ")),
             Op::Table(p) => format!("keep only the columns {} in this order", p.join(", ")),
