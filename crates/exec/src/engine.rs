@@ -71,7 +71,7 @@ pub fn time_sort_position(plan: &LogicalPlan) -> Option<usize> {
         if order_sensitive(&n.op) {
             return Some(i);
         }
-        if matches!(&n.op, Op::Stats(s) if s.mode == StatsMode::Stats) || matches!(n.op, Op::Top { .. } | Op::Sort { .. }) {
+        if matches!(&n.op, Op::Stats(s) if s.mode == StatsMode::Stats) || matches!(n.op, Op::Top(_) | Op::Sort { .. }) {
             return None;
         }
     }
@@ -156,7 +156,9 @@ impl<'p> Execution<'p> {
             Projection::Fields(f) => Some(f.clone()),
         };
         let n = ops.len();
-        Ok(Execution { planner, plan, ops, cx: EvalContext::new(opts.now), wanted, range: (earliest, latest), output: Vec::new(), trace: Trace { rows_in: 0, rows_after: vec![0; n] } })
+        let mut cx = EvalContext::new(opts.now);
+        cx.time_range = (earliest, latest);
+        Ok(Execution { planner, plan, ops, cx, wanted, range: (earliest, latest), output: Vec::new(), trace: Trace { rows_in: 0, rows_after: vec![0; n] } })
     }
 
     /// The time range as epoch seconds (for pruning files and folders).
