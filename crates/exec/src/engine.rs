@@ -126,7 +126,9 @@ impl<'p> Execution<'p> {
             Projection::Fields(f) => Some(f.clone()),
         };
         let n = ops.len();
-        Ok(Execution { planner, plan, ops, cx: EvalContext::new(opts.now), wanted, range: (earliest, latest), output: Vec::new(), trace: Trace { rows_in: 0, rows_after: vec![0; n] } })
+        let mut cx = EvalContext::new(opts.now);
+        cx.time_range = (earliest, latest);
+        Ok(Execution { planner, plan, ops, cx, wanted, range: (earliest, latest), output: Vec::new(), trace: Trace { rows_in: 0, rows_after: vec![0; n] } })
     }
 
     /// The time range as epoch seconds (for pruning files and folders).

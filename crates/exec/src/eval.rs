@@ -26,6 +26,9 @@ pub struct EvalError {
 /// Per-query evaluation context (the time the search started, compiled regexes).
 pub struct EvalContext {
     pub now: f64,
+    /// The search's time range in epoch seconds (`earliest=`/`latest=`, `--earliest`/`--latest`),
+    /// for commands that refer to it (`bin aligntime=earliest`).
+    pub time_range: (Option<f64>, Option<f64>),
     pub regex_cache: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>>,
     /// Search strings given to `searchmatch()`, parsed and compiled once.
     pub search_cache: std::cell::RefCell<std::collections::HashMap<String, std::sync::Arc<crate::search::Compiled>>>,
@@ -33,7 +36,7 @@ pub struct EvalContext {
 
 impl EvalContext {
     pub fn new(now: f64) -> Self {
-        EvalContext { now, regex_cache: Default::default(), search_cache: Default::default() }
+        EvalContext { now, time_range: (None, None), regex_cache: Default::default(), search_cache: Default::default() }
     }
 
     /// A search string (as `searchmatch()` takes it) compiled; an unparsable one is an error at `span`.

@@ -341,6 +341,13 @@ fn step(op: &Op, before: &Available, events: &Available) -> NodeFields {
                 }
             }
             n.needs.extend(s.by.iter().cloned());
+            for e in s.stream.reset_before.iter().chain(&s.stream.reset_after) {
+                expr_fields(e, &mut n.needs);
+                n.needs_all |= expr_needs_raw(e);
+            }
+            if s.stream.time_window.is_some() {
+                n.needs.insert("_time".into());
+            }
             if s.mode == StatsMode::Stats {
                 n.after = Available::known(Vec::<String>::new());
                 n.replaces_rows = true;
@@ -352,16 +359,18 @@ fn step(op: &Op, before: &Available, events: &Available) -> NodeFields {
                 n.write(&a.name);
             }
         }
-        Op::Top { fields, by, countfield, percentfield, showperc, .. } => {
-            n.needs.extend(fields.iter().chain(by).cloned());
+        Op::Top(t) => {
+            n.needs.extend(t.fields.iter().chain(&t.by).cloned());
             n.after = Available::known(Vec::<String>::new());
             n.replaces_rows = true;
-            for f in by.iter().chain(fields) {
+            for f in t.by.iter().chain(&t.fields) {
                 n.write(f);
             }
-            n.write(countfield);
-            if *showperc {
-                n.write(percentfield);
+            if t.showcount {
+                n.write(&t.countfield);
+            }
+            if t.showperc {
+                n.write(&t.percentfield);
             }
         }
         Op::Convert(c) => {

@@ -173,19 +173,21 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
         "streamstats" => StatsMode::StreamStats,
         _ => StatsMode::Stats,
     };
-    let mut window = None;
-    let mut current = true;
+    let mut stream = StreamOptions::default();
     for o in &s.options {
-        match o.key.name.as_str() {
-            "window" if mode == StatsMode::StreamStats => {
-                window = Some(o.value.text.parse::<usize>().map_err(|_| invalid(&o.value, "a whole number"))?);
+        let key = o.key.name.as_str();
+        if mode == StatsMode::StreamStats {
+            if lower_streamstats_option(o, &mut stream)? {
+                continue;
             }
-            "current" if mode == StatsMode::StreamStats => current = parse_bool(&o.value)?,
-            "allnum" | "delim" | "partitions" | "global" | "reset_on_change" | "time_window" | "reset_before" | "reset_after" | "dedup_splitvals" => {}
-            k => {
-                return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`{}` does not take the option `{}`", cmd.name.name, k)));
-            }
+        } else if matches!(key, "allnum" | "delim" | "partitions" | "dedup_splitvals") {
+            continue;
         }
+        let mut e = SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`{}` does not take the option `{}`", cmd.name.name, key));
+        if mode == StatsMode::StreamStats {
+            e = e.with_help("streamstats takes window=, current=, time_window=, global=, reset_on_change=, reset_before=, reset_after=, allnum=");
+        }
+        return Err(e);
     }
     let mut aggs = Vec::new();
     for a in &s.aggs {
@@ -216,7 +218,43 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
         };
         aggs.push(AggSpec { func, input, name });
     }
-    Ok(StatsSpec { mode, aggs, by: s.by.iter().map(|b| b.name.clone()).collect(), window, current })
+    Ok(StatsSpec { mode, aggs, by: s.by.iter().map(|b| b.name.clone()).collect(), stream })
+}
+
+/// One option of `streamstats` (Splunk's Streamstats page); false when it is not one.
+fn lower_streamstats_option(o: &ast::OptionArg, stream: &mut StreamOptions) -> Result<bool, SplError> {
+    match o.key.name.as_str() {
+        "window" => stream.window = Some(o.value.text.parse::<usize>().map_err(|_| invalid(&o.value, "a whole number of events (0 for no limit)"))?),
+        "current" => stream.current = parse_bool(&o.value)?,
+        "global" => stream.global = parse_bool(&o.value)?,
+        "reset_on_change" => stream.reset_on_change = parse_bool(&o.value)?,
+        "time_window" => {
+            stream.time_window = Some(match parse_span(&o.value)? {
+                BinSpan::Width(w) => w,
+                _ => return Err(invalid(&o.value, "a span of seconds, minutes, hours, days or weeks such as 5m or 1h (months vary in length)")),
+            })
+        }
+        "reset_before" => stream.reset_before = Some(reset_expr(&o.value)?),
+        "reset_after" => stream.reset_after = Some(reset_expr(&o.value)?),
+        "allnum" => {
+            if parse_bool(&o.value)? {
+                return Err(SplError::new(ErrorCode::UnsupportedCommand, o.span, "`streamstats allnum=true` is not supported yet").with_help("leave allnum out (the default is false)"));
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The eval expression of `reset_before="(expr)"` / `reset_after="(expr)"`, with spans pointing
+/// into the query.
+fn reset_expr(v: &ast::Value) -> Result<ast::Expr, SplError> {
+    // pad with spaces so the expression's spans are positions in the query text
+    let start = v.span.start + usize::from(v.quoted);
+    let text = format!("{}{}", " ".repeat(start), v.text);
+    spelunk_syntax::parse_expr(&text).map_err(|e| {
+        SplError::new(ErrorCode::InvalidOption, v.span, format!("invalid expression `{}`: {}", v.text, e.message)).with_help("write an eval expression in parentheses and quotes, e.g. reset_after=\"(action=\\\"logout\\\")\"")
+    })
 }
 
 /// Map an aggregation name (`dc`, `distinct_count`, `perc95`, `p50`, `avg`, ...) to its function.
@@ -273,15 +311,39 @@ mod agg_tests {
 
 fn lower_bin(b: &ast::BinCommand) -> Result<BinSpec, SplError> {
     let mut spec = BinSpec { field: b.field.name.clone(), alias: b.alias.as_ref().map(|a| a.name.clone()), span: None, bins: None, start: None, end: None, aligntime: None, minspan: None };
+    let mut span_unit = String::new();
+    let mut align: Option<&ast::OptionArg> = None;
     for o in &b.options {
         match o.key.name.as_str() {
-            "span" => spec.span = Some(parse_span(&o.value)?),
+            "span" => {
+                spec.span = Some(parse_span(&o.value)?);
+                span_unit = o.value.text.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.').to_ascii_lowercase();
+            }
             "bins" => spec.bins = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of bins"))?),
             "minspan" => spec.minspan = Some(parse_span(&o.value)?),
             "start" => spec.start = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
             "end" => spec.end = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
-            "aligntime" => spec.aligntime = o.value.text.parse().ok(),
+            "aligntime" => {
+                spec.aligntime = Some(match o.value.text.to_ascii_lowercase().as_str() {
+                    "earliest" => AlignTime::Earliest,
+                    "latest" => AlignTime::Latest,
+                    "" => return Err(invalid(&o.value, "earliest, latest or a time such as @d+3h")),
+                    _ => AlignTime::Time(o.value.text.clone()),
+                });
+                align = Some(o);
+            }
             k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`bin` has no option `{k}`")).with_help("bin takes span=, bins=, minspan=, start=, end=, aligntime=")),
+        }
+    }
+    if let Some(o) = align {
+        // "valid only when doing a time-based discretization": _time, or a span with a time unit
+        if spec.field != "_time" && span_unit.is_empty() {
+            return Err(SplError::new(ErrorCode::InvalidOption, o.span, format!("`aligntime=` only applies to time bins, and `{}` is binned as a number", spec.field))
+                .with_help("bin _time, or give a span with a time unit such as span=1h"));
+        }
+        // "Ignored if span is in days, months, or years"
+        if matches!(span_unit.as_str(), "d" | "day" | "days") || matches!(spec.span, Some(BinSpan::Months(_))) {
+            spec.aligntime = None;
         }
     }
     if spec.span.is_none() && spec.bins.is_none() {
@@ -456,36 +518,7 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
             }
             Op::FillNull { value, fields }
         }
-        "top" | "rare" => {
-            let mut fields = Vec::new();
-            let mut by = Vec::new();
-            let mut in_by = false;
-            let mut limit = 10;
-            let mut countfield = "count".to_string();
-            let mut percentfield = "percent".to_string();
-            let mut showperc = true;
-            for a in args {
-                match a {
-                    Arg::Word(v) if !v.quoted && v.text.eq_ignore_ascii_case("by") => in_by = true,
-                    Arg::Word(v) if in_by => by.push(v.text.clone()),
-                    Arg::Word(v) => fields.push(v.text.clone()),
-                    Arg::Option(o) => match o.key.name.as_str() {
-                        "limit" => limit = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number"))?,
-                        "countfield" => countfield = o.value.text.clone(),
-                        "percentfield" => percentfield = o.value.text.clone(),
-                        "showperc" => showperc = parse_bool(&o.value)?,
-                        "showcount" | "useother" | "otherstr" => {}
-                        k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`{name}` has no option `{k}`"))),
-                    },
-                    Arg::Comma(_) => {}
-                    other => return Err(unexpected_arg(name, other)),
-                }
-            }
-            if fields.is_empty() {
-                return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, format!("`{name}` needs at least one field")));
-            }
-            Op::Top { fields, by, limit, rare: name == "rare", countfield, percentfield, showperc }
-        }
+        "top" | "rare" => Op::Top(lower_top(cmd, name, args)?),
         "mvexpand" => {
             let mut field = None;
             let mut limit = None;
@@ -614,6 +647,67 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
     })
 }
 
+/// `top [N] [options] <field-list> [by <field-list>]` and `rare [options] <field-list> [by ...]`
+/// (Splunk's Top and Rare pages: `rare` takes countfield=, limit=, percentfield=, showcount=,
+/// showperc=; `top` also a leading N, useother= and otherstr=).
+fn lower_top(cmd: &Command, name: &str, args: &[Arg]) -> Result<TopSpec, SplError> {
+    let rare = name == "rare";
+    let mut spec = TopSpec {
+        fields: Vec::new(),
+        by: Vec::new(),
+        limit: 10,
+        rare,
+        countfield: "count".into(),
+        percentfield: "percent".into(),
+        showcount: true,
+        showperc: true,
+        useother: false,
+        otherstr: "OTHER".into(),
+    };
+    let mut in_by = false;
+    for a in args {
+        match a {
+            Arg::Word(v) if !v.quoted && v.text.eq_ignore_ascii_case("by") => {
+                if spec.fields.is_empty() {
+                    return Err(SplError::new(ErrorCode::MissingArgument, v.span, format!("`{name}` needs the fields to count before `by`")).with_label("no fields before this"));
+                }
+                in_by = true;
+            }
+            Arg::Word(v) if in_by => spec.by.push(v.text.clone()),
+            // `top N fields`: a leading whole number is the limit
+            Arg::Word(v) if !v.quoted && spec.fields.is_empty() && !v.text.is_empty() && v.text.chars().all(|c| c.is_ascii_digit()) => {
+                if rare {
+                    return Err(SplError::new(ErrorCode::InvalidArgument, v.span, format!("`rare` takes no leading count: write `rare limit={} ...`", v.text)).with_label("a count, not a field"));
+                }
+                spec.limit = v.text.parse().map_err(|_| invalid(v, "a whole number of rows"))?;
+            }
+            Arg::Word(v) => spec.fields.push(v.text.clone()),
+            Arg::Option(o) => match o.key.name.as_str() {
+                "limit" => spec.limit = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number (0 for every value)"))?,
+                "countfield" => spec.countfield = o.value.text.clone(),
+                "percentfield" => spec.percentfield = o.value.text.clone(),
+                "showcount" => spec.showcount = parse_bool(&o.value)?,
+                "showperc" => spec.showperc = parse_bool(&o.value)?,
+                "useother" if !rare => spec.useother = parse_bool(&o.value)?,
+                "otherstr" if !rare => spec.otherstr = o.value.text.clone(),
+                k => {
+                    let takes = if rare { "rare takes countfield=, limit=, percentfield=, showcount=, showperc=" } else { "top takes countfield=, limit=, otherstr=, percentfield=, showcount=, showperc=, useother=" };
+                    return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`{name}` has no option `{k}`")).with_help(takes));
+                }
+            },
+            Arg::Comma(_) => {}
+            other => return Err(unexpected_arg(name, other)),
+        }
+    }
+    if spec.fields.is_empty() {
+        return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, format!("`{name}` needs at least one field")));
+    }
+    if in_by && spec.by.is_empty() {
+        return Err(SplError::new(ErrorCode::MissingArgument, cmd.span, format!("`{name} ... by` needs at least one field to group by")));
+    }
+    Ok(spec)
+}
+
 fn lower_sort(args: &[Arg]) -> Result<Op, SplError> {
     let mut keys = Vec::new();
     let mut limit = Some(10_000usize);
@@ -643,7 +737,19 @@ fn lower_sort(args: &[Arg]) -> Result<Op, SplError> {
                 keys.push(SortKey { field: name, descending: desc, mode: SortMode::Auto });
             }
             Arg::Call { name, args: inner, .. } => {
-                let mode = match name.name.to_ascii_lowercase().as_str() {
+                // `-str(f)` / `+num(f)`: the direction may be glued to the function name
+                let lower = name.name.to_ascii_lowercase();
+                let (sign, func) = match lower.strip_prefix('-') {
+                    Some(f) => (Some(true), f),
+                    None => match lower.strip_prefix('+') {
+                        Some(f) => (Some(false), f),
+                        None => (None, lower.as_str()),
+                    },
+                };
+                if sign.is_some() {
+                    pending_desc = sign;
+                }
+                let mode = match func {
                     "num" => SortMode::Num,
                     "str" => SortMode::Str,
                     "ip" => SortMode::Ip,
@@ -1068,5 +1174,104 @@ mod order_tests {
         assert!(p.to_string().contains("-> (engine) sort events newest first (descending _time, stable): `head` depends on their order"));
         let (_, p) = sort_at("* | stats count");
         assert!(p.to_string().contains("order: no command depends on event order"));
+    }
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+
+    fn op(q: &str) -> Result<Op, String> {
+        let ast = spelunk_syntax::parse_pipeline(q).map_err(|e| e.message)?;
+        let p = lower(&ast).map_err(|e| e.message)?;
+        p.nodes.into_iter().rfind(|n| !matches!(n.op, Op::Search(_) | Op::TimeOrder)).map(|n| n.op).ok_or_else(|| "no node".to_string())
+    }
+
+    fn top(q: &str) -> TopSpec {
+        match op(q) {
+            Ok(Op::Top(t)) => t,
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn top_leading_count_options_and_errors() {
+        let t = top("a | top 5 user");
+        assert_eq!((t.limit, t.fields.as_slice()), (5, ["user".to_string()].as_slice()));
+        let t = top("a | top limit=0 showcount=f showperc=false useother=t otherstr=\"rest\" user, host by dept");
+        assert_eq!((t.limit, t.showcount, t.showperc, t.useother, t.otherstr.as_str()), (0, false, false, true, "rest"));
+        assert_eq!((t.fields.len(), t.by.as_slice()), (2, ["dept".to_string()].as_slice()));
+        // a number after the first field is a field name
+        assert_eq!(top("a | top user 5").fields, ["user", "5"]);
+        let t = top("a | rare limit=3 showcount=f user");
+        assert!(t.rare && !t.showcount && t.limit == 3);
+        for (q, want) in [
+            ("a | rare 3 user", "no leading count"),
+            ("a | rare useother=t user", "no option `useother`"),
+            ("a | rare otherstr=x user", "no option `otherstr`"),
+            ("a | top usenull=f user", "no option `usenull`"),
+            ("a | top showcount=maybe user", "true or false"),
+            ("a | top 5", "at least one field"),
+            ("a | top by host", "before `by`"),
+        ] {
+            let e = op(q).expect_err(q);
+            assert!(e.contains(want), "{q}: {e}");
+        }
+    }
+
+    #[test]
+    fn sort_sign_before_the_function() {
+        let keys = |q: &str| match op(q) {
+            Ok(Op::Sort { keys, .. }) => keys.into_iter().map(|k| (k.field, k.descending, k.mode)).collect::<Vec<_>>(),
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(keys("a | sort -str(n)"), [("n".to_string(), true, SortMode::Str)]);
+        assert_eq!(keys("a | sort +num(n), -ip(i), auto(v)"), [("n".to_string(), false, SortMode::Num), ("i".into(), true, SortMode::Ip), ("v".into(), false, SortMode::Auto)]);
+        assert_eq!(keys("a | sort - num(n)"), [("n".to_string(), true, SortMode::Num)]);
+        assert!(op("a | sort -len(n)").expect_err("len").contains("sort has no `len()`"));
+    }
+
+    #[test]
+    fn streamstats_options() {
+        let Ok(Op::Stats(s)) = op("a | streamstats window=3 global=f time_window=5m reset_on_change=t reset_before=\"(x=1)\" reset_after=\"(y>2)\" current=f count by h") else { panic!() };
+        let o = &s.stream;
+        assert_eq!((o.window, o.global, o.time_window, o.reset_on_change, o.current), (Some(3), false, Some(300.0), true, false));
+        assert_eq!(o.reset_before.as_ref().map(|e| e.to_string()).as_deref(), Some("(x = 1)"));
+        assert!(o.reset_after.is_some());
+        // the expression's spans point into the query
+        let q = "a | streamstats reset_after=\"(y>2)\" count";
+        let Ok(Op::Stats(s)) = op(q) else { panic!() };
+        let sp = s.stream.reset_after.map(|e| e.span).unwrap_or_default();
+        assert_eq!(&q[sp.start..sp.end], "(y>2)");
+        for (q, want) in [
+            ("a | streamstats partitions=2 count", "does not take the option `partitions`"),
+            ("a | streamstats allnum=t count", "not supported"),
+            ("a | streamstats time_window=1mon count", "months vary"),
+            ("a | streamstats reset_after=\"(x>\" count", "invalid expression"),
+            ("a | stats window=2 count", "does not take the option `window`"),
+            ("a | eventstats reset_on_change=t count", "does not take the option"),
+        ] {
+            let e = op(q).expect_err(q);
+            assert!(e.contains(want), "{q}: {e}");
+        }
+        // stats keeps accepting the options it ignores
+        assert!(op("a | stats allnum=t partitions=2 count").is_ok());
+    }
+
+    #[test]
+    fn bin_aligntime() {
+        let align = |q: &str| match op(q) {
+            Ok(Op::Bin(b)) => b.aligntime,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(align("a | bin _time span=12h aligntime=@d+3h"), Some(AlignTime::Time("@d+3h".into())));
+        assert_eq!(align("a | bin _time span=1h aligntime=EARLIEST"), Some(AlignTime::Earliest));
+        assert_eq!(align("a | bin _time aligntime=latest"), Some(AlignTime::Latest));
+        assert_eq!(align("a | bin t span=1h aligntime=3600"), Some(AlignTime::Time("3600".into())));
+        // ignored for spans in days, months or years
+        for span in ["1d", "2days", "1mon", "1q", "1y"] {
+            assert_eq!(align(&format!("a | bin _time span={span} aligntime=@d+3h")), None, "{span}");
+        }
+        assert!(op("a | bin n span=10 aligntime=@d").expect_err("numeric").contains("only applies to time bins"));
     }
 }

@@ -70,7 +70,8 @@ pub enum Op {
     /// `dedup [N] fields [keepempty=] [consecutive=] [sortby keys]`
     Dedup { fields: Vec<String>, keep: usize, keepempty: bool, consecutive: bool, sortby: Vec<SortKey> },
     FillNull { value: String, fields: Vec<String> },
-    Top { fields: Vec<String>, by: Vec<String>, limit: usize, rare: bool, countfield: String, percentfield: String, showperc: bool },
+    /// `top`/`rare [N] [options] fields [by fields]`
+    Top(TopSpec),
     /// Put events newest first (descending `_time`, stable), inserted by the planner before a
     /// command that would hide `_time` from a later order-sensitive step or the final event list.
     TimeOrder,
@@ -157,6 +158,27 @@ pub struct InputLookupSpec {
     pub filter: Option<SearchExpr>,
 }
 
+/// `top` / `rare`: the most (least) common value tuples of `fields`, per tuple of `by`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopSpec {
+    pub fields: Vec<String>,
+    pub by: Vec<String>,
+    /// Rows per BY group (`N`, `limit=`, default 10); 0 = every value.
+    pub limit: usize,
+    /// `rare`: least common first.
+    pub rare: bool,
+    pub countfield: String,
+    pub percentfield: String,
+    /// `showcount=` (default true): the count column.
+    pub showcount: bool,
+    /// `showperc=` (default true): the percent column.
+    pub showperc: bool,
+    /// `useother=` (top only, default false): one more row per BY group for the values past
+    /// the limit, every field set to `otherstr` (default `OTHER`).
+    pub useother: bool,
+    pub otherstr: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
     pub field: String,
@@ -181,9 +203,20 @@ pub struct BinSpec {
     pub bins: Option<usize>,
     pub start: Option<f64>,
     pub end: Option<f64>,
-    pub aligntime: Option<f64>,
+    /// `aligntime=`: where time bins start instead of the epoch (None when not given, or
+    /// ignored because the span is in days, months or years).
+    pub aligntime: Option<AlignTime>,
     /// `minspan=`: the smallest span an automatic (bins=) span may take.
     pub minspan: Option<BinSpan>,
+}
+
+/// `bin aligntime=`: `earliest` / `latest` (the search's time range) or a time specifier
+/// (epoch seconds, or a relative time such as `@d+3h` resolved against the search's `now`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlignTime {
+    Earliest,
+    Latest,
+    Time(String),
 }
 
 impl BinSpec {
@@ -216,10 +249,43 @@ pub struct StatsSpec {
     pub mode: StatsMode,
     pub aggs: Vec<AggSpec>,
     pub by: Vec<String>,
-    /// streamstats `window=`
+    /// streamstats options (defaults for stats and eventstats).
+    pub stream: StreamOptions,
+}
+
+/// The options of `streamstats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamOptions {
+    /// `window=N`: the last N events only (None or 0: every event so far).
     pub window: Option<usize>,
-    /// streamstats `current=`
+    /// `current=` (default true): the event itself counts.
     pub current: bool,
+    /// `time_window=<span>` in seconds: only events less than this far in `_time` from the
+    /// current one (the input must be in time order, either way).
+    pub time_window: Option<f64>,
+    /// `global=` (default true): with `window=` and BY, one window of the last N events across
+    /// groups (each group sees its events among them); false: a window of N per group.
+    pub global: bool,
+    /// `reset_on_change=`: reset every statistic when the BY values change from one event
+    /// (having all BY fields) to the next.
+    pub reset_on_change: bool,
+    /// `reset_before="(expr)"`: reset before an event for which `expr` is true.
+    pub reset_before: Option<Expr>,
+    /// `reset_after="(expr)"`: reset after an event for which `expr` is true.
+    pub reset_after: Option<Expr>,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions { window: None, current: true, time_window: None, global: true, reset_on_change: false, reset_before: None, reset_after: None }
+    }
+}
+
+impl StreamOptions {
+    /// Does every event see every earlier event of its group (no window, no time window)?
+    pub fn unbounded(&self) -> bool {
+        self.window.unwrap_or(0) == 0 && self.time_window.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -311,8 +377,8 @@ impl Op {
             Op::Sort { .. } => "sort",
             Op::Dedup { .. } => "dedup",
             Op::FillNull { .. } => "fillnull",
-            Op::Top { rare: false, .. } => "top",
-            Op::Top { rare: true, .. } => "rare",
+            Op::Top(t) if t.rare => "rare",
+            Op::Top(_) => "top",
             Op::TimeOrder => "time order",
             Op::MvExpand { .. } => "mvexpand",
             Op::MvCombine { .. } => "mvcombine",
@@ -381,21 +447,53 @@ impl Op {
                 b.alias.as_ref().map(|a| format!(" into {a}")).unwrap_or_default(),
                 b.bins.unwrap_or(100)
             ),
-            Op::Bin(b) => format!("round {} down to the start of its bucket{}", b.field, b.alias.as_ref().map(|a| format!(" into {a}")).unwrap_or_default()),
+            Op::Bin(b) => format!(
+                "round {} down to the start of its bucket{}{}",
+                b.field,
+                b.alias.as_ref().map(|a| format!(" into {a}")).unwrap_or_default(),
+                match &b.aligntime {
+                    None => String::new(),
+                    Some(AlignTime::Earliest) => ", buckets aligned to the search's earliest time".into(),
+                    Some(AlignTime::Latest) => ", buckets aligned to the search's latest time".into(),
+                    Some(AlignTime::Time(t)) => format!(", buckets aligned to {t}"),
+                }
+            ),
             Op::Rename(p) => format!("rename {}", p.iter().map(|(a, b)| format!("{a} -> {b}")).collect::<Vec<_>>().join(", ")),
+            Op::Stats(s) if s.mode == StatsMode::StreamStats => {
+                let o = &s.stream;
+                let mut scope = match (o.window.filter(|w| *w > 0), o.time_window) {
+                    (None, None) => "every event so far".to_string(),
+                    (Some(w), None) => format!("the last {w} events"),
+                    (None, Some(t)) => format!("the events less than {t}s away in _time"),
+                    (Some(w), Some(t)) => format!("the last {w} events less than {t}s away in _time"),
+                };
+                if !s.by.is_empty() {
+                    let per = if o.window.unwrap_or(0) > 0 && o.global { ", only those with the same" } else { " with the same" };
+                    scope = format!("{scope}{per} ({})", s.by.join(", "));
+                }
+                let mut resets = Vec::new();
+                if o.reset_on_change {
+                    resets.push("when the BY values change".to_string());
+                }
+                if let Some(e) = &o.reset_before {
+                    resets.push(format!("before an event where {e}"));
+                }
+                if let Some(e) = &o.reset_after {
+                    resets.push(format!("after an event where {e}"));
+                }
+                format!(
+                    "running statistics over {scope}{}, in pipeline order{}",
+                    if o.current { ", the event itself included" } else { ", the event itself left out" },
+                    if resets.is_empty() { String::new() } else { format!("; every statistic restarts {}", resets.join(", ")) }
+                )
+            }
             Op::Stats(s) => {
                 let by = s.by.join(", ");
                 match s.mode {
                     StatsMode::Stats if s.by.is_empty() => "one row over all events (count 0 when there are none)".into(),
                     StatsMode::Stats => format!("one row per distinct ({by}); events missing any of these are dropped; rows ordered by them"),
                     StatsMode::EventStats if s.by.is_empty() => "add the aggregates over all events to every event".into(),
-                    StatsMode::EventStats => format!("add the aggregates of each ({by}) group to its events; events missing any of these are kept, without them"),
-                    StatsMode::StreamStats => format!(
-                        "add to each event the aggregates of the events before it{}{}{}",
-                        if s.current { " and itself" } else { "" },
-                        s.window.map(|w| format!(", over the last {w}")).unwrap_or_default(),
-                        if s.by.is_empty() { String::new() } else { format!(", per ({by}) group") }
-                    ),
+                    _ => format!("add the aggregates of each ({by}) group to its events; events missing any of these are kept, without them"),
                 }
             }
             Op::Convert(c) => format!("convert {} (timeformat {:?}, UTC)", c.conversions.iter().map(|c| format!("{}({})", format!("{:?}", c.func).to_lowercase(), c.field)).collect::<Vec<_>>().join(", "), c.timeformat),
@@ -411,7 +509,18 @@ impl Op {
                 if sortby.is_empty() { String::new() } else { format!(", then sort by {}", sortby.iter().map(|k| format!("{}{}", if k.descending { "-" } else { "+" }, k.field)).collect::<Vec<_>>().join(", ")) }
             ),
             Op::FillNull { value, fields } => format!("fill missing {} with {value:?}", if fields.is_empty() { "fields".into() } else { fields.join(", ") }),
-            Op::Top { fields, rare, .. } => format!("{} values of ({}) with count and percent", if *rare { "least common" } else { "most common" }, fields.join(", ")),
+            Op::Top(t) => {
+                let cols: Vec<&str> = [(t.showcount, t.countfield.as_str()), (t.showperc, t.percentfield.as_str())].into_iter().filter(|c| c.0).map(|c| c.1).collect();
+                format!(
+                    "the {} {} values of ({}){}{}{}",
+                    if t.limit == 0 { "all".to_string() } else { t.limit.to_string() },
+                    if t.rare { "least common" } else { "most common" },
+                    t.fields.join(", "),
+                    if t.by.is_empty() { String::new() } else { format!(" per ({})", t.by.join(", ")) },
+                    if cols.is_empty() { String::new() } else { format!(" with {}", cols.join(" and ")) },
+                    if t.useother { format!(", plus a row {:?} for the rest", t.otherstr) } else { String::new() }
+                )
+            }
             Op::TimeOrder => "sort events newest first (descending _time), as Splunk returns them, before _time can be dropped".into(),
             Op::MvExpand { field, limit } => format!("one row per value of {field}{}; rows without {field} are dropped", limit.map(|l| format!(" (first {l} values)")).unwrap_or_default()),
             Op::MvCombine { field, delim } => format!("merge rows identical except for {field} into one row with a multivalue {field} (delim {delim:?})"),

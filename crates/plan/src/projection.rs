@@ -50,14 +50,20 @@ pub fn compute(plan: &LogicalPlan) -> Projection {
                     }
                 }
                 f.extend(s.by.iter().cloned());
+                for e in s.stream.reset_before.iter().chain(&s.stream.reset_after) {
+                    if expr_needs_raw(e) {
+                        return Projection::All;
+                    }
+                    expr_fields(e, &mut f);
+                }
                 if s.mode == StatsMode::Stats {
                     transformed = true;
                     break;
                 }
             }
-            Op::Top { fields, by, .. } => {
-                f.extend(fields.iter().cloned());
-                f.extend(by.iter().cloned());
+            Op::Top(t) => {
+                f.extend(t.fields.iter().cloned());
+                f.extend(t.by.iter().cloned());
                 transformed = true;
                 break;
             }

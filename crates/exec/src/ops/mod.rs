@@ -5,7 +5,9 @@
 pub mod combine;
 pub mod json;
 pub mod stats;
+pub mod streamstats;
 pub mod text;
+pub mod top;
 
 use crate::columns::{build_column, concat_batches, drop_columns, make_batch, set_column, value_at, BatchView};
 use crate::eval::{eval, EvalContext, EvalError, Row};
@@ -18,7 +20,7 @@ use spelunk_plan::*;
 // field-name patterns with `*` (case-sensitive), shared with the planner's field analysis
 use spelunk_plan::fields::{fill_captures as fill_pattern, name_captures as name_match, name_matches};
 use spelunk_syntax::ast::Span;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// An execution error, with the span of the command or expression at fault when known.
@@ -111,13 +113,13 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
         Op::Search(e) => Box::new(Filter { pred: Pred::Search(search::Compiled::new(&e)) }),
         Op::Where(e) => Box::new(Filter { pred: Pred::Where(e) }),
         Op::Eval(a) => Box::new(EvalOp { assignments: a }),
-        Op::Bin(b) => Box::new(BinOp { spec: b, held: Vec::new(), range: None }),
+        Op::Bin(b) => Box::new(BinOp { spec: b, held: Vec::new(), range: None, span: node.span }),
         Op::Rename(p) => Box::new(RenameOp { pairs: p }),
         Op::Convert(c) => Box::new(ConvertOp { spec: c }),
         Op::Stats(s) => match s.mode {
             StatsMode::Stats => Box::new(StatsOp { spec: s, groups: stats::Groups::default() }),
             StatsMode::EventStats => Box::new(EventStatsOp { spec: s, batches: Vec::new() }),
-            StatsMode::StreamStats => Box::new(StreamStatsOp { spec: s, windows: HashMap::new() }),
+            StatsMode::StreamStats => Box::new(streamstats::StreamStats::new(s, node.span)),
         },
         Op::Fields { remove, patterns } => Box::new(FieldsOp { remove, patterns, table: false }),
         Op::Table(patterns) => Box::new(FieldsOp { remove: false, patterns, table: true }),
@@ -135,9 +137,7 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
             sortby: (!sortby.is_empty()).then(|| Blocking::new(Collect { kind: CollectKind::Sort(sortby, None) })),
         }),
         Op::FillNull { value, fields } => Box::new(FillNullOp { value, fields, seen: Vec::new(), batches: Vec::new() }),
-        Op::Top { fields, by, limit, rare, countfield, percentfield, showperc } => {
-            Box::new(Blocking::new(Collect { kind: CollectKind::Top { fields, by, limit, rare, countfield, percentfield, showperc } }))
-        }
+        Op::Top(spec) => Box::new(Blocking::new(top::Top { spec })),
         Op::TimeOrder => Box::new(Blocking::new(text::TimeOrder)),
         Op::MvExpand { field, limit } => Box::new(text::MvExpand { field, limit }),
         Op::MvCombine { field, .. } => Box::new(Blocking::new(text::MvCombine { field })),
@@ -213,6 +213,8 @@ struct BinOp {
     /// With an automatic span: the batches held until the data's range is known.
     held: Vec<RecordBatch>,
     range: Option<(f64, f64)>,
+    /// The command, for errors.
+    span: Span,
 }
 
 /// Spans `bin` picks from for `_time` when no `span=` is given: the span thresholds the
@@ -257,13 +259,25 @@ pub fn auto_span(is_time: bool, lo: f64, hi: f64, bins: usize, minspan: Option<B
 }
 
 impl BinOp {
-    fn apply(&self, batch: RecordBatch, span: BinSpan) -> Result<RecordBatch, ExecError> {
+    /// Where buckets start (`aligntime=`): epoch 0 by default, else the search's earliest or
+    /// latest time, or a time specifier resolved against the search's `now`.
+    fn align(&self, cx: &EvalContext) -> Result<f64, ExecError> {
+        let err = |m: String| ExecError { message: m, span: Some(self.span) };
+        match &self.spec.aligntime {
+            None => Ok(0.0),
+            Some(AlignTime::Earliest) => cx.time_range.0.ok_or_else(|| err("`bin aligntime=earliest` needs the search's earliest time: add earliest=<time> to the search or pass --earliest".into())),
+            Some(AlignTime::Latest) => cx.time_range.1.ok_or_else(|| err("`bin aligntime=latest` needs the search's latest time: add latest=<time> to the search or pass --latest".into())),
+            Some(AlignTime::Time(t)) => time::relative_time(cx.now, t)
+                .ok_or_else(|| err(format!("invalid `aligntime={t}`: expected earliest, latest, epoch seconds, a relative time such as @d+3h, or %m/%d/%Y:%H:%M:%S"))),
+        }
+    }
+
+    fn apply(&self, batch: RecordBatch, span: BinSpan, align: f64) -> Result<RecordBatch, ExecError> {
         let view = BatchView::new(&batch);
         let Some(col) = view.column(&self.spec.field) else {
             return Ok(batch);
         };
         let is_time = self.spec.field == "_time";
-        let align = self.spec.aligntime.unwrap_or(0.0);
         // a power-of-ten span below 1: divide by 10^d rather than multiply by 0.1 (exact labels)
         let decimals = match span {
             BinSpan::Width(w) if w < 1.0 && w > 0.0 && (w.log10() - w.log10().round()).abs() < 1e-9 => Some(10f64.powi(-w.log10().round() as i32)),
@@ -298,9 +312,9 @@ impl BinOp {
 }
 
 impl Operator for BinOp {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+    fn push(&mut self, batch: RecordBatch, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         if let Some(span) = self.spec.span {
-            return Ok(vec![self.apply(batch, span)?]);
+            return Ok(vec![self.apply(batch, span, self.align(cx)?)?]);
         }
         if let Some(col) = BatchView::new(&batch).column(&self.spec.field) {
             for row in 0..batch.num_rows() {
@@ -316,14 +330,16 @@ impl Operator for BinOp {
         Ok(Vec::new())
     }
 
-    fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+    fn finish(&mut self, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         let held = std::mem::take(&mut self.held);
         let Some((mut lo, mut hi)) = self.range else { return Ok(held) };
         // start=/end= widen the range, never narrow it
         lo = self.spec.start.map_or(lo, |s| s.min(lo));
         hi = self.spec.end.map_or(hi, |e| e.max(hi));
         let span = auto_span(self.spec.field == "_time", lo, hi, self.spec.bins.unwrap_or(100), self.spec.minspan);
-        held.into_iter().map(|b| self.apply(b, span)).collect()
+        // aligntime is ignored for spans of a day or more (Splunk's bin page)
+        let align = if span_seconds(span) >= 86400.0 { 0.0 } else { self.align(cx)? };
+        held.into_iter().map(|b| self.apply(b, span, align)).collect()
     }
 }
 
@@ -515,58 +531,6 @@ impl Operator for EventStatsOp {
     }
 }
 
-struct StreamStatsOp {
-    spec: StatsSpec,
-    windows: HashMap<Vec<String>, VecDeque<(Vec<Option<Value>>, Option<f64>)>>,
-}
-
-impl Operator for StreamStatsOp {
-    fn push(&mut self, batch: RecordBatch, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        let view = BatchView::new(&batch);
-        let times = view.column("_time").cloned();
-        let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(batch.num_rows()); self.spec.aggs.len()];
-        for row in 0..batch.num_rows() {
-            let keys = stats::group_keys(&view, row, &self.spec.by);
-            let Some(k) = keys.first() else {
-                cols.iter_mut().for_each(|c| c.push(Value::Null));
-                continue;
-            };
-            let kt = stats::key_text(k);
-            let inputs = stats::agg_inputs(&self.spec.aggs, &view, row, cx)?;
-            let t = times.as_ref().and_then(|c| value_at(c.as_ref(), row).as_f64());
-            let win = self.windows.entry(kt).or_default();
-            if self.spec.current {
-                win.push_back((inputs.clone(), t));
-                if let Some(w) = self.spec.window.filter(|w| *w > 0) {
-                    while win.len() > w {
-                        win.pop_front();
-                    }
-                }
-            }
-            for (i, a) in self.spec.aggs.iter().enumerate() {
-                let mut acc = stats::Acc::new(a.func);
-                for (vals, tt) in win.iter() {
-                    acc.update(vals[i].as_ref(), *tt);
-                }
-                cols[i].push(if win.is_empty() && a.func != AggFunc::Count { Value::Null } else { acc.result() });
-            }
-            if !self.spec.current {
-                win.push_back((inputs, t));
-                if let Some(w) = self.spec.window.filter(|w| *w > 0) {
-                    while win.len() > w {
-                        win.pop_front();
-                    }
-                }
-            }
-        }
-        let mut nb = batch.clone();
-        for (a, vals) in self.spec.aggs.iter().zip(cols) {
-            nb = set_column(&nb, &a.name, build_column(&a.name, &vals)).map_err(ExecError::arrow)?;
-        }
-        Ok(vec![nb])
-    }
-}
-
 struct FieldsOp {
     remove: bool,
     patterns: Vec<String>,
@@ -715,10 +679,9 @@ enum CollectKind {
     Tail(usize),
     Reverse,
     Sort(Vec<SortKey>, Option<usize>),
-    Top { fields: Vec<String>, by: Vec<String>, limit: usize, rare: bool, countfield: String, percentfield: String, showperc: bool },
 }
 
-/// Blocking operators that need every row: tail, reverse, sort, top/rare.
+/// Blocking operators that need every row: tail, reverse, sort.
 struct Collect {
     kind: CollectKind,
 }
@@ -768,64 +731,6 @@ impl TableOp for Collect {
                     idx.truncate(*l);
                 }
                 Ok(vec![take(idx)?])
-            }
-            CollectKind::Top { fields, by, limit, rare, countfield, percentfield, showperc } => {
-                let view = BatchView::new(&all);
-                let mut counts: indexmap::IndexMap<(Vec<String>, Vec<String>), (Vec<Value>, Vec<Value>, u64)> = indexmap::IndexMap::new();
-                let mut totals: HashMap<Vec<String>, u64> = HashMap::new();
-                for row in 0..n {
-                    let bk = stats::group_keys(&view, row, by);
-                    let fk = stats::group_keys(&view, row, fields);
-                    for b in &bk {
-                        for f in &fk {
-                            let e = counts.entry((stats::key_text(b), stats::key_text(f))).or_insert((b.clone(), f.clone(), 0));
-                            e.2 += 1;
-                            *totals.entry(stats::key_text(b)).or_insert(0) += 1;
-                        }
-                    }
-                }
-                let mut rows: Vec<(Vec<Value>, Vec<Value>, u64)> = counts.into_values().collect();
-                // group by the BY tuple, then by count (desc for top, asc for rare); stable for ties
-                rows.sort_by(|a, b| {
-                    let mut o = std::cmp::Ordering::Equal;
-                    for (x, y) in a.0.iter().zip(&b.0) {
-                        o = o.then(sort_order(x, y));
-                    }
-                    o.then(if *rare { a.2.cmp(&b.2) } else { b.2.cmp(&a.2) })
-                });
-                let mut out_rows = Vec::new();
-                let mut per: HashMap<Vec<String>, usize> = HashMap::new();
-                for r in rows {
-                    let c = per.entry(stats::key_text(&r.0)).or_insert(0);
-                    if *limit == 0 || *c < *limit {
-                        *c += 1;
-                        out_rows.push(r);
-                    }
-                }
-                let m = out_rows.len();
-                let mut cols = Vec::new();
-                for (i, f) in by.iter().enumerate() {
-                    let v: Vec<Value> = out_rows.iter().map(|r| r.0[i].clone()).collect();
-                    cols.push((f.clone(), build_column(f, &v)));
-                }
-                for (i, f) in fields.iter().enumerate() {
-                    let v: Vec<Value> = out_rows.iter().map(|r| r.1[i].clone()).collect();
-                    cols.push((f.clone(), build_column(f, &v)));
-                }
-                let c: Vec<Value> = out_rows.iter().map(|r| Value::Int(r.2 as i64)).collect();
-                cols.push((countfield.clone(), build_column(countfield, &c)));
-                if *showperc {
-                    let p: Vec<Value> = out_rows
-                        .iter()
-                        .map(|r| {
-                            let t = totals.get(&stats::key_text(&r.0)).copied().unwrap_or(1).max(1);
-                            // Splunk shows the percentage with six decimals
-                            Value::number(((r.2 as f64) * 100.0 / t as f64 * 1e6).round() / 1e6)
-                        })
-                        .collect();
-                    cols.push((percentfield.clone(), build_column(percentfield, &p)));
-                }
-                Ok(vec![make_batch(cols, m).map_err(ExecError::arrow)?])
             }
         }
     }
