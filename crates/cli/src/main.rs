@@ -138,7 +138,23 @@ enum Command {
     Help { name: Option<String> },
 }
 
+/// Stack size of the thread that parses, plans and runs the queries (the parallel scan workers
+/// have their own, `runner::WORKER_STACK`). Long operator chains (`1+1+...+1`, one tree level per
+/// operator) are walked in loops and nesting is capped by the parser
+/// (`spelunk_syntax::parser::MAX_DEPTH`), but an expression nested to that cap still recurses
+/// through every precedence level, and an unoptimised build's frames are large: the big stack is
+/// a margin for that (it is only address space until used).
+const WORK_STACK: usize = 256 << 20;
+
 fn main() -> ExitCode {
+    match std::thread::Builder::new().name("spelunk".into()).stack_size(WORK_STACK).spawn(real_main) {
+        // a panic has already been reported by the panic hook: exit as a panicking main would
+        Ok(worker) => worker.join().unwrap_or(ExitCode::from(101)),
+        Err(_) => real_main(),
+    }
+}
+
+fn real_main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now }) => {
@@ -585,16 +601,11 @@ fn help(name: Option<&str>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(n) => {
-            if let Some(c) = registry::command(n) {
-                println!("{}\n\n  {}\n\n{}\n\n{}\n\nExample:\n  {}", c.name, c.syntax, c.summary, c.description, c.example);
-                return ExitCode::SUCCESS;
-            }
-            let mut found = false;
-            for f in registry::FUNCTIONS.iter().filter(|f| f.name.eq_ignore_ascii_case(n)) {
-                println!("{} ({:?} function)\n\n  {}\n\n{}\n\nExample:\n  {}\n", f.name, f.kind, f.syntax, f.summary, f.example);
-                found = true;
-            }
-            if found {
+            // a name can be a command and functions at once (`replace`, `spath`, `min`): show all
+            let entries: Vec<String> =
+                registry::command(n).map(command_help).into_iter().chain(registry::FUNCTIONS.iter().filter(|f| f.name.eq_ignore_ascii_case(n)).map(function_help)).collect();
+            if !entries.is_empty() {
+                print!("{}", entries.join("\n"));
                 return ExitCode::SUCCESS;
             }
             let all = registry::command_names().chain(registry::FUNCTIONS.iter().map(|f| f.name));
@@ -605,6 +616,22 @@ fn help(name: Option<&str>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `spelunk help NAME` for a command: name, syntax, summary, description, example.
+pub(crate) fn command_help(c: &registry::CommandSpec) -> String {
+    let status = if c.implemented { "" } else { " [parse only: spelunk does not run it yet]" };
+    format!("{}{status}\n\n  {}\n\n{}\n\n{}\n\nExample:\n  {}\n", c.name, c.syntax, c.summary, c.description, c.example)
+}
+
+/// `spelunk help NAME` for a function: name and kind, syntax, summary, description, example.
+pub(crate) fn function_help(f: &registry::FunctionSpec) -> String {
+    let kind = match f.kind {
+        registry::FunctionKind::Eval => "eval/where function",
+        registry::FunctionKind::Aggregate => "stats function",
+    };
+    let status = if f.implemented { "" } else { " [parse only: spelunk does not run it yet]" };
+    format!("{} ({kind}){status}\n\n  {}\n\n{}\n\n{}\n\nExample:\n  {}\n", f.name, f.syntax, f.summary, f.description, f.example)
 }
 
 #[allow(dead_code)]

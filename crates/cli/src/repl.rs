@@ -568,10 +568,13 @@ fn render_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> String {
 fn help_text(name: &str) -> String {
     let mut s = String::new();
     if let Some(c) = registry::command(name) {
-        s = format!("{}\n\n  {}\n\n{}\n\n{}\n\nExample:\n  {}\n", c.name, c.syntax, c.summary, c.description, c.example);
+        s = crate::command_help(c);
     }
     for f in registry::FUNCTIONS.iter().filter(|f| f.name.eq_ignore_ascii_case(name)) {
-        s.push_str(&format!("{} ({:?} function)\n\n  {}\n\n{}\n\nExample:\n  {}\n", f.name, f.kind, f.syntax, f.summary, f.example));
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        s.push_str(&crate::function_help(f));
     }
     if s.is_empty() {
         s = format!("no command or function `{name}`\n");

@@ -241,6 +241,12 @@ fn input_files(planned: &Planned, cfg: &RunConfig, exec_opts: &ExecOptions) -> R
     Ok((kept, stats))
 }
 
+/// Stack size of the parallel scan workers: they evaluate expressions, which may nest up to the
+/// parser's limit (`spelunk_syntax::parser::MAX_DEPTH`) through every precedence level at each
+/// level; an unoptimised build's frames make that more than the default 2 MB. (Long flat chains
+/// such as `1+1+...+1` are evaluated in a loop and need no stack.)
+const WORKER_STACK: usize = 64 << 20;
+
 /// Bytes per work unit when a big plain NDJSON file is split for parallel scanning.
 const CHUNK_BYTES: u64 = 32 << 20;
 
@@ -270,7 +276,7 @@ fn execute_parallel(
     let results: Vec<Result<(Groups, ScanStats, u64), Failure>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.min(units.len()).max(1))
             .map(|_| {
-                scope.spawn(|| -> Result<(Groups, ScanStats, u64), Failure> {
+                std::thread::Builder::new().name("spelunk-worker".into()).stack_size(WORKER_STACK).spawn_scoped(scope, || -> Result<(Groups, ScanStats, u64), Failure> {
                     let mut ex = spelunk_exec::Execution::new_prefix(planner, plan, k, exec_opts).map_err(Failure::Exec)?;
                     let mut groups = Groups::default();
                     let mut stats = ScanStats::default();
@@ -302,7 +308,13 @@ fn execute_parallel(
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Failure::Exec(ExecError::msg("a worker thread panicked"))))).collect()
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| Err(Failure::Exec(ExecError::msg("a worker thread panicked")))),
+                Err(e) => Err(Failure::Exec(ExecError::msg(format!("cannot start a worker thread: {e}")))),
+            })
+            .collect()
     });
     let mut merged = Groups::default();
     let mut rows_in = 0;

@@ -92,3 +92,65 @@ fn time_range_prunes_s3_folders_without_changing_results() {
     assert_eq!(pruned.stdout, full.stdout);
     assert!(String::from_utf8_lossy(&pruned.stderr).contains("file(s) outside the time range not opened"));
 }
+
+/// A query whose expression is a flat chain of 50,000 terms (`1+1+...+1` nests one tree level
+/// per `+`) checks and runs: over makeresults, and over events on parallel worker threads.
+#[test]
+fn fifty_thousand_term_chains_check_and_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 50_000;
+    let chain = vec!["1"; n].join("+");
+    let q = dir.path().join("chain.spl");
+    std::fs::write(&q, format!("| makeresults | eval x={chain} | where x={chain} OR {} | table x", vec!["x=0"; n].join(" OR "))).expect("write");
+    let q = q.to_str().expect("utf8 path");
+    let o = spelunk(&["check", q]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = spelunk(&["run", q, "--format", "csv", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), format!("x\n{n}\n"));
+    let events = dir.path().join("events.spl");
+    std::fs::write(&events, format!("* | eval x={chain} | stats sum(x) as s count")).expect("write");
+    let o = spelunk(&["run", events.to_str().expect("utf8 path"), "--data", "testdata/cloudtrail", "--threads", "2", "--format", "csv", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let row: Vec<u64> = out.lines().nth(1).expect("a row").split(',').map(|c| c.parse().expect("number")).collect();
+    assert_eq!(row[0], n as u64 * row[1], "{out}");
+    assert!(row[1] > 0);
+}
+
+/// Nesting 100,000 parentheses deep is a diagnostic (SPL0001), not a crash.
+#[test]
+fn very_deep_nesting_is_a_diagnostic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = dir.path().join("deep.spl");
+    std::fs::write(&q, format!("| makeresults | eval x={}1{}", "(".repeat(100_000), ")".repeat(100_000))).expect("write");
+    let o = spelunk(&["check", q.to_str().expect("utf8 path")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("SPL0001") && err.contains("nested more than 96 levels deep"), "{}", &err[..err.len().min(500)]);
+}
+
+/// printf's field width and precision are capped (at 10,000): `%999999999d` does not allocate
+/// gigabytes.
+#[test]
+fn printf_width_is_capped() {
+    let o = spelunk(&["run", "-e", "| makeresults | eval a=len(printf(\"%999999999d\", 1)), b=len(printf(\"%.999999999f\", 1)) | table a b", "--format", "csv", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "a,b\n10000,10002\n");
+}
+
+/// An expression nested to nearly the parser's limit, through every precedence level at each
+/// level, evaluates on the parallel scan workers too (they get the main work thread's stack).
+#[test]
+fn deeply_nested_expressions_run_on_worker_threads() {
+    let mut e = "1".to_string();
+    for _ in 0..90 {
+        e = format!("(x OR x AND x = x + 1 * {e})");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let q = dir.path().join("deep.spl");
+    std::fs::write(&q, format!("* | eval x=1, y={e} | stats count")).expect("write");
+    let o = spelunk(&["run", q.to_str().expect("utf8 path"), "--data", "testdata/cloudtrail", "--threads", "2", "--format", "csv", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "count\n488\n");
+}

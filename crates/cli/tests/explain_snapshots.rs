@@ -177,5 +177,7 @@ fn help_lists_everything_and_describes_every_entry() {
     }
     for f in spelunk_syntax::registry::FUNCTIONS {
         assert!(all.contains(f.name) && all.contains(f.summary), "{} listed with its summary", f.name);
+        let one = stdout(&spelunk(&["help", f.name]));
+        assert!(one.contains(f.syntax) && one.contains(f.description) && one.contains(f.example), "help {}", f.name);
     }
 }

@@ -94,7 +94,14 @@ pub fn eval(e: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalErro
                 },
             }
         }
-        ExprKind::Binary { op, left, right } => binary(*op, left, right, row, cx)?,
+        ExprKind::Binary { op, left, right } => {
+            if left_spine_longer_than(left, SHORT_CHAIN) {
+                chain(e, row, cx)?
+            } else {
+                let a = eval(left, row, cx)?;
+                binary(*op, a, right, row, cx)?
+            }
+        }
         ExprKind::In { expr, list, negated } => {
             let v = eval(expr, row, cx)?;
             if v.is_null() {
@@ -134,10 +141,43 @@ fn any_pair(a: &Value, b: &Value, f: impl Fn(&Value, &Value) -> bool) -> bool {
     a.values().iter().any(|x| b.values().iter().any(|y| f(x, y)))
 }
 
-fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalError> {
+/// Left spines up to this long are evaluated by plain recursion (no allocation per row).
+const SHORT_CHAIN: usize = 16;
+
+/// Is `e` the top of more than `n` left-nested binary operations?
+fn left_spine_longer_than(mut e: &Expr, n: usize) -> bool {
+    for _ in 0..n {
+        match &e.kind {
+            ExprKind::Binary { left, .. } => e = left,
+            _ => return false,
+        }
+    }
+    matches!(e.kind, ExprKind::Binary { .. })
+}
+
+/// A long left-nested chain (`1+1+...+1`, `a . b . c ...`): the tree is as deep as the chain is
+/// long, so walk down its left spine in a loop and apply the operators bottom up, instead of
+/// recursing once per operator.
+fn chain(e: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalError> {
+    let mut spine: Vec<(BinaryOp, &Expr)> = Vec::new();
+    let mut cur = e;
+    while let ExprKind::Binary { op, left, right } = &cur.kind {
+        spine.push((*op, right));
+        cur = left;
+    }
+    let mut acc = eval(cur, row, cx)?;
+    for (op, right) in spine.into_iter().rev() {
+        acc = binary(op, acc, right, row, cx)?;
+    }
+    Ok(acc)
+}
+
+/// `a op r`, the left operand already evaluated (`r` is evaluated only when needed: `AND` and
+/// `OR` short-circuit).
+fn binary(op: BinaryOp, a: Value, r: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalError> {
     match op {
         BinaryOp::And => {
-            let a = truth(&eval(l, row, cx)?);
+            let a = truth(&a);
             if a == Some(false) {
                 return Ok(Value::Bool(false));
             }
@@ -149,7 +189,7 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &dyn Row, cx: &EvalContext) -> 
             });
         }
         BinaryOp::Or => {
-            let a = truth(&eval(l, row, cx)?);
+            let a = truth(&a);
             if a == Some(true) {
                 return Ok(Value::Bool(true));
             }
@@ -161,7 +201,7 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &dyn Row, cx: &EvalContext) -> 
             });
         }
         BinaryOp::Xor => {
-            let a = truth(&eval(l, row, cx)?);
+            let a = truth(&a);
             let b = truth(&eval(r, row, cx)?);
             return Ok(match (a, b) {
                 (Some(x), Some(y)) => Value::Bool(x != y),
@@ -170,7 +210,6 @@ fn binary(op: BinaryOp, l: &Expr, r: &Expr, row: &dyn Row, cx: &EvalContext) -> 
         }
         _ => {}
     }
-    let a = eval(l, row, cx)?;
     let b = eval(r, row, cx)?;
     if a.is_null() || b.is_null() {
         return Ok(Value::Null);
@@ -219,6 +258,43 @@ pub fn like(text: &str, pattern: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn eval_text(src: &str) -> Result<Value, EvalError> {
+        let e = spelunk_syntax::parse_expr(src).map_err(|e| EvalError { message: e.message, span: e.span })?;
+        eval(&e, &NoFields, &EvalContext::new(0.0))
+    }
+
+    /// `1+1+...+1` nests one level per operator: a 50,000-term chain must evaluate (and parse,
+    /// and drop) on an ordinary thread's stack.
+    #[test]
+    fn long_chains_do_not_overflow_the_stack() {
+        let n = 50_000;
+        let sum = vec!["1"; n].join(" + ");
+        assert_eq!(eval_text(&sum).map(|v| v.to_text()), Ok(Some(n.to_string())));
+        let concat = vec!["\"ab\""; n].join(" . ");
+        assert_eq!(eval_text(&concat).map(|v| v.to_text().map(|t| t.len())), Ok(Some(2 * n)));
+        let ors = (0..n).map(|i| format!("{i}={}", n - 1)).collect::<Vec<_>>().join(" OR ");
+        assert_eq!(eval_text(&ors), Ok(Value::Bool(true)));
+        let mixed = (0..n).map(|i| format!("{}*2", i % 7)).collect::<Vec<_>>().join(" - ");
+        let expected: i64 = (1..n as i64).map(|i| (i % 7) * 2).fold(0, |a, x| a - x);
+        assert_eq!(eval_text(&mixed).map(|v| v.to_text()), Ok(Some(expected.to_string())));
+    }
+
+    /// Long chains are folded in a loop; the result and the short-circuiting of AND/OR are the
+    /// same as for short ones (an invalid regex is only an error when evaluated).
+    #[test]
+    fn long_and_short_chains_agree() {
+        for n in [3, SHORT_CHAIN + 5] {
+            let tail = vec!["match(\"a\", \"(\")"; n].join(" OR ");
+            assert_eq!(eval_text(&format!("true() OR {tail}")), Ok(Value::Bool(true)), "{n}");
+            assert!(eval_text(&format!("false() OR {tail}")).is_err(), "{n}");
+            let ands = vec!["1=1"; n].join(" AND ");
+            assert_eq!(eval_text(&format!("{ands} AND 1=2")), Ok(Value::Bool(false)));
+            let nulls = vec!["1"; n].join(" + ");
+            assert_eq!(eval_text(&format!("{nulls} + null()")), Ok(Value::Null));
+            assert_eq!(eval_text(&format!("\"x\" + {nulls}")).map(|v| v.to_text()), Ok(Some(format!("x{}", "1".repeat(n)))));
+        }
+    }
 
     #[test]
     fn like_patterns() {

@@ -499,9 +499,10 @@ fn pcre_replacement(rep: &str) -> String {
     out
 }
 
-/// A parsed CIDR block: network address bits and prefix length.
-#[derive(Debug)]
-struct Cidr {
+/// A parsed CIDR block: network address bits and prefix length. `cidrmatch()` and the
+/// search command's `field=<CIDR>` share it.
+#[derive(Debug, Clone)]
+pub(crate) struct Cidr {
     v6: bool,
     net: u128,
     prefix: u32,
@@ -514,7 +515,7 @@ fn ip_bits(ip: &str) -> Option<(bool, u128)> {
     }
 }
 
-fn parse_cidr(s: &str) -> Option<Cidr> {
+pub(crate) fn parse_cidr(s: &str) -> Option<Cidr> {
     let (addr, prefix) = match s.split_once('/') {
         Some((a, p)) => (a, p.trim().parse::<u32>().ok()?),
         None => (s, if s.contains(':') { 128 } else { 32 }),
@@ -527,7 +528,7 @@ fn parse_cidr(s: &str) -> Option<Cidr> {
     Some(Cidr { v6, net, prefix })
 }
 
-fn in_cidr(c: &Cidr, ip: &str) -> bool {
+pub(crate) fn in_cidr(c: &Cidr, ip: &str) -> bool {
     let Some((v6, bits)) = ip_bits(ip) else { return false };
     if v6 != c.v6 {
         return false;
@@ -588,7 +589,20 @@ fn duration(f: f64) -> String {
     }
 }
 
-/// A small printf: %s %d %i %f %.Nf %x %X %o %e %%.
+/// The largest field width and precision `printf` honours: larger ones (`%999999999d`) are cut
+/// to this, so that a format string cannot make one value gigabytes long.
+pub const PRINTF_MAX_WIDTH: usize = 10_000;
+
+/// A run of digits as a width or precision, saturating at [`PRINTF_MAX_WIDTH`].
+fn printf_number(digits: &str) -> Option<usize> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.bytes().fold(0usize, |n, b| n.saturating_mul(10).saturating_add(usize::from(b - b'0')).min(PRINTF_MAX_WIDTH)))
+}
+
+/// A small printf: %s %d %i %f %.Nf %x %X %o %e %%. Widths and precisions above
+/// [`PRINTF_MAX_WIDTH`] count as that maximum.
 fn printf(fmt: &str, vals: &[Value]) -> String {
     let mut out = String::new();
     let mut it = vals.iter();
@@ -610,8 +624,8 @@ fn printf(fmt: &str, vals: &[Value]) -> String {
         }
         let spec: String = chars[i + 1..j].iter().collect();
         let conv = chars[j];
-        let prec: Option<usize> = spec.split('.').nth(1).and_then(|p| p.parse().ok());
-        let width: usize = spec.split('.').next().unwrap_or("").trim_start_matches(['-', '+', ' ', '#', '\'']).parse().unwrap_or(0);
+        let prec: Option<usize> = spec.split('.').nth(1).and_then(printf_number);
+        let width: usize = printf_number(spec.split('.').next().unwrap_or("").trim_start_matches(['-', '+', ' ', '#', '\''])).unwrap_or(0);
         let left = spec.starts_with('-');
         let body = match conv {
             '%' => "%".to_string(),
@@ -687,6 +701,19 @@ mod tests {
     fn printf_basics() {
         assert_eq!(printf("%s=%d %.2f %%", &[Value::str("a"), Value::Num(3.7), Value::Num(1.234)]), "a=3 1.23 %");
         assert_eq!(commas(1234567.891), "1,234,567.89");
-        assert_eq!(printf("%05d|%-4d|%06.2f", &[Value::Int(-42), Value::Int(7), Value::Num(3.14159)]), "-0042|7   |003.14");
+        assert_eq!(printf("%05d|%-4d|%06.2f", &[Value::Int(-42), Value::Int(7), Value::Num(3.14158)]), "-0042|7   |003.14");
+    }
+
+    #[test]
+    fn printf_width_and_precision_are_capped() {
+        assert_eq!(printf("%999999999d", &[Value::Int(1)]).len(), PRINTF_MAX_WIDTH);
+        assert_eq!(printf("%-99999999999999999999999999s|", &[Value::str("a")]).len(), PRINTF_MAX_WIDTH + 1);
+        assert_eq!(printf("%099999d", &[Value::Int(-5)]).len(), PRINTF_MAX_WIDTH);
+        let f = printf("%.999999999f", &[Value::Num(1.5)]);
+        assert_eq!(f.len(), "1.".len() + PRINTF_MAX_WIDTH);
+        let e = printf("%.99999e", &[Value::Num(1.5)]);
+        assert!(e.len() < PRINTF_MAX_WIDTH + 10, "{}", e.len());
+        // ordinary widths are untouched
+        assert_eq!(printf("%10s|%.3f", &[Value::str("ab"), Value::Num(2.0)]), "        ab|2.000");
     }
 }

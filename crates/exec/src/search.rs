@@ -5,39 +5,103 @@
 //!   matches events without `f` (https://docs.splunk.com/Documentation/Splunk/latest/Search/NOTexpressions);
 //! - `<`, `>`, `<=`, `>=` compare numerically when both sides are numbers, else lexicographically;
 //! - a multivalue field matches when any of its values does;
-//! - a bare term matches anywhere in `_raw`.
+//! - a bare term matches anywhere in `_raw`;
+//! - `field=<CIDR>` (`src=10.0.0.0/8`, `src IN (10.0.0.0/8, ...)`, IPv4 or IPv6) matches the
+//!   IP addresses in that range ("The search command supports IPv4 and IPv6 addresses and
+//!   subnets that use CIDR notation",
+//!   https://docs.splunk.com/Documentation/SplunkCloud/9.3.2408/SearchReference/search), with
+//!   the same code as `cidrmatch()`;
+//! - `CASE(x)` matches `x` case-sensitively, as a term or as a field value (`host=CASE(LOCALHOST)`);
+//!   `TERM(x)` matches `x` in `_raw` only where major breakers (or the ends of the text) bound
+//!   it, so `TERM(10.0.0.1)` finds `src 10.0.0.1 ok` but not `src=10.0.0.1` (write
+//!   `TERM(src=10.0.0.1)`); as a field value `TERM(x)` is just `x`
+//!   (https://help.splunk.com/splunk-enterprise/search/search-manual/9.0/search-primer/use-case-and-term-to-match-phrases).
 
 use crate::eval::Row;
+use crate::functions::{in_cidr, parse_cidr, Cidr};
 use crate::value::{compare, Value};
-use spelunk_syntax::ast::{CmpOp, SearchExpr};
+use spelunk_syntax::ast::{self, CmpOp, Directive, SearchExpr};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// A search value compiled for matching.
 #[derive(Debug, Clone)]
 pub struct Pattern {
-    lower: String,
+    /// The text, lower-cased unless the match is case-sensitive.
+    text: String,
     has_wildcard: bool,
+    /// `CASE(...)`: compare as written.
+    case_sensitive: bool,
+    /// `TERM(...)`: in `_raw`, the term must be bounded by major breakers.
+    whole_term: bool,
+    /// `field=<CIDR>`: the field's values must be IP addresses in this range.
+    cidr: Option<Cidr>,
 }
 
 impl Pattern {
+    /// A plain value: case-insensitive, `*` wildcards.
     pub fn new(text: &str) -> Self {
-        Pattern { lower: text.to_lowercase(), has_wildcard: text.contains('*') }
+        Pattern { text: text.to_lowercase(), has_wildcard: text.contains('*'), case_sensitive: false, whole_term: false, cidr: None }
     }
 
-    pub fn matches(&self, text: &str) -> bool {
-        if !self.has_wildcard {
-            return if text.is_ascii() { text.eq_ignore_ascii_case(&self.lower) } else { text.to_lowercase() == self.lower };
+    /// A term or value as written in the search, honouring `TERM(...)` and `CASE(...)`.
+    pub fn from_value(v: &ast::Value) -> Self {
+        match v.directive {
+            None => Pattern::new(&v.text),
+            Some(Directive::Case) => Pattern { text: v.text.clone(), case_sensitive: true, ..Pattern::new(&v.text) },
+            Some(Directive::Term) => Pattern { whole_term: true, ..Pattern::new(&v.text) },
         }
-        spelunk_plan::pushdown::wildcard_match_ci(&self.lower, text)
+    }
+
+    /// The value of `field=value` or `field IN (...)`: also a CIDR block (`10.0.0.0/8`).
+    pub fn for_field(v: &ast::Value) -> Self {
+        let mut p = Pattern::from_value(v);
+        if !p.has_wildcard && v.text.contains('/') {
+            p.cidr = parse_cidr(v.text.trim());
+        }
+        p
+    }
+
+    /// Does a field value match?
+    pub fn matches(&self, text: &str) -> bool {
+        if let Some(c) = &self.cidr {
+            return in_cidr(c, text);
+        }
+        if !self.has_wildcard {
+            return if self.case_sensitive {
+                text == self.text
+            } else if text.is_ascii() {
+                text.eq_ignore_ascii_case(&self.text)
+            } else {
+                text.to_lowercase() == self.text
+            };
+        }
+        self.wildcard(&self.text, text)
+    }
+
+    /// `pattern` (already case-folded as `self` needs) against `text`, `*` matching any run.
+    fn wildcard(&self, pattern: &str, text: &str) -> bool {
+        if self.case_sensitive {
+            let p: Vec<char> = pattern.chars().collect();
+            let t: Vec<char> = text.chars().collect();
+            spelunk_plan::pushdown::glob(&p, &t, '*', None)
+        } else {
+            spelunk_plan::pushdown::wildcard_match_ci(pattern, text)
+        }
     }
 
     /// Match a bare term or phrase against `_raw`. Splunk matches whole segments: the term must
     /// start and end at a breaker (anything but a letter or digit) or the edge of the text, so
     /// `fail` does not match `failed` (write `fail*`). A leading or trailing `*` lifts that end's
-    /// boundary. (Search Manual, "Event segmentation and searching".)
+    /// boundary. (Search Manual, "Event segmentation and searching".) For `TERM(...)` only
+    /// major breakers count as boundaries; for `CASE(...)` the case must match too.
     pub fn contained_in(&self, raw: &str) -> bool {
-        let hay = raw.to_lowercase();
-        let t = self.lower.as_str();
+        let hay: Cow<str> = if self.case_sensitive { Cow::Borrowed(raw) } else { Cow::Owned(raw.to_lowercase()) };
+        let hay = hay.as_ref();
+        let breaker: fn(char) -> bool = if self.whole_term { is_major_breaker } else { is_breaker };
+        let before = |i: usize| hay[..i].chars().next_back().is_none_or(breaker);
+        let after = |i: usize| hay[i..].chars().next().is_none_or(breaker);
+        let t = self.text.as_str();
         let open_start = t.starts_with('*');
         let open_end = t.ends_with('*');
         let core = t.trim_matches('*');
@@ -46,21 +110,19 @@ impl Pattern {
         }
         if core.contains('*') {
             // inner wildcards: anchor each end by extending the pattern to token edges
-            return hay
-                .char_indices()
-                .filter(|(i, _)| open_start || at_boundary_before(&hay, *i))
-                .any(|(i, _)| {
-                    let rest = &hay[i..];
-                    (0..=rest.len()).rev().filter(|e| rest.is_char_boundary(*e)).any(|e| {
-                        (open_end || at_boundary_after(&hay, i + e)) && spelunk_plan::pushdown::wildcard_match_ci(core, &rest[..e])
-                    })
-                });
+            return hay.char_indices().filter(|(i, _)| open_start || before(*i)).any(|(i, _)| {
+                let rest = &hay[i..];
+                (0..=rest.len())
+                    .rev()
+                    .filter(|e| rest.is_char_boundary(*e))
+                    .any(|e| (open_end || after(i + e)) && self.wildcard(core, &rest[..e]))
+            });
         }
         let mut from = 0;
         while let Some(pos) = hay[from..].find(core) {
             let s = from + pos;
             let e = s + core.len();
-            if (open_start || at_boundary_before(&hay, s)) && (open_end || at_boundary_after(&hay, e)) {
+            if (open_start || before(s)) && (open_end || after(e)) {
                 return true;
             }
             from = s + hay[s..].chars().next().map_or(1, |c| c.len_utf8());
@@ -69,16 +131,16 @@ impl Pattern {
     }
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+/// Ends a segment for plain terms: anything but a letter or digit.
+fn is_breaker(c: char) -> bool {
+    !c.is_alphanumeric()
 }
 
-fn at_boundary_before(text: &str, i: usize) -> bool {
-    text[..i].chars().next_back().is_none_or(|c| !is_word_char(c))
-}
-
-fn at_boundary_after(text: &str, i: usize) -> bool {
-    text[i..].chars().next().is_none_or(|c| !is_word_char(c))
+/// Splunk's default major breakers (segmenters.conf `MAJOR`, without its URL-encoded forms):
+/// whitespace and `[ ] < > ( ) { } | ! ; , ' " * & ? +`. Minor breakers such as `. / : = @ - _ $ # %`
+/// do not end a `TERM(...)`.
+fn is_major_breaker(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '[' | ']' | '<' | '>' | '(' | ')' | '{' | '}' | '|' | '!' | ';' | ',' | '\'' | '"' | '*' | '&' | '?' | '+')
 }
 
 /// Match one row (compiles the expression each call; operators use [`Compiled`]).
@@ -107,11 +169,11 @@ impl Compiled {
             SearchExpr::Or(items, _) => Compiled::Or(items.iter().map(Compiled::new).collect()),
             SearchExpr::Not(x, _) => Compiled::Not(Box::new(Compiled::new(x))),
             SearchExpr::Group(x, _) => Compiled::new(x),
-            SearchExpr::Term(v) if v.text == "*" => Compiled::Any,
-            SearchExpr::Term(v) => Compiled::Term(Pattern::new(&v.text)),
-            SearchExpr::In { field, values, .. } => Compiled::In { field: field.name.clone(), patterns: values.iter().map(|v| Pattern::new(&v.text)).collect() },
+            SearchExpr::Term(v) if v.text == "*" && v.directive.is_none() => Compiled::Any,
+            SearchExpr::Term(v) => Compiled::Term(Pattern::from_value(v)),
+            SearchExpr::In { field, values, .. } => Compiled::In { field: field.name.clone(), patterns: values.iter().map(Pattern::for_field).collect() },
             SearchExpr::Compare { field, op: op @ (CmpOp::Eq | CmpOp::Ne), value, .. } => {
-                Compiled::Eq { field: field.name.clone(), pattern: Pattern::new(&value.text), negated: *op == CmpOp::Ne }
+                Compiled::Eq { field: field.name.clone(), pattern: Pattern::for_field(value), negated: *op == CmpOp::Ne }
             }
             SearchExpr::Compare { field, op, value, .. } => Compiled::Order { field: field.name.clone(), op: *op, rhs: Value::Str(value.text.clone()) },
         }
@@ -160,6 +222,54 @@ impl Compiled {
 #[cfg(test)]
 mod tests {
     use super::Pattern;
+    use spelunk_syntax::ast::{Directive, Span, Value};
+
+    fn value(text: &str, directive: Option<Directive>) -> Value {
+        Value { text: text.into(), quoted: false, span: Span::default(), directive }
+    }
+
+    #[test]
+    fn term_directive_needs_major_breakers() {
+        let term = |t: &str| Pattern::from_value(&value(t, Some(Directive::Term)));
+        assert!(term("10.0.0.1").contained_in("src 10.0.0.1 ok"));
+        assert!(term("10.0.0.1").contained_in(r#"{"src":"10.0.0.1"}"#));
+        assert!(term("10.0.0.1").contained_in("10.0.0.1"));
+        assert!(!term("10.0.0.1").contained_in("src=10.0.0.1"));
+        assert!(!term("10.0.0.1").contained_in("10.0.0.10"));
+        assert!(term("src=10.0.0.1").contained_in("a src=10.0.0.1, b"));
+        assert!(term("SRC=10.0.0.*").contained_in("a src=10.0.0.99"));
+        assert!(!term("0.0.1").contained_in("src 10.0.0.1"));
+        // a plain term only needs a non-alphanumeric boundary
+        assert!(Pattern::new("10.0.0.1").contained_in("src=10.0.0.1"));
+    }
+
+    #[test]
+    fn case_directive_is_case_sensitive() {
+        let case = |t: &str| Pattern::from_value(&value(t, Some(Directive::Case)));
+        assert!(case("error").contained_in("an error here"));
+        assert!(!case("error").contained_in("an Error here"));
+        assert!(!case("error").contained_in("errors"));
+        assert!(case("%ASA-1*").contained_in("x %ASA-1-134568 y"));
+        assert!(!case("%asa-1*").contained_in("x %ASA-1-134568 y"));
+        assert!(case("LOCALHOST").matches("LOCALHOST"));
+        assert!(!case("LOCALHOST").matches("localhost"));
+        assert!(case("LOCAL*").matches("LOCALHOST"));
+        assert!(!case("local*").matches("LOCALHOST"));
+    }
+
+    #[test]
+    fn cidr_values() {
+        let p = Pattern::for_field(&value("10.0.0.0/8", None));
+        assert!(p.matches("10.1.2.3"));
+        assert!(!p.matches("11.0.0.1"));
+        assert!(!p.matches("10.0.0.0/8"), "the text of the block itself is not an address in it");
+        let p = Pattern::for_field(&value("2001:db8::/32", None));
+        assert!(p.matches("2001:db8::1"));
+        assert!(!p.matches("10.1.2.3"));
+        // not a CIDR block: compared as text
+        assert!(Pattern::for_field(&value("a/b", None)).matches("A/B"));
+        assert!(Pattern::for_field(&value("10.*/8", None)).matches("10.1/8"));
+    }
 
     #[test]
     fn terms_match_whole_segments() {

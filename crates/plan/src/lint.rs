@@ -109,7 +109,7 @@ fn lint_pipeline(p: &Pipeline, out: &mut Vec<SplError>) {
 fn lint_search(e: &SearchExpr, out: &mut Vec<SplError>) {
     visit::walk_search(e, &mut |x| {
         if let SearchExpr::Term(v) = x {
-            if !v.quoted && matches!(v.text.as_str(), "and" | "or" | "not" | "And" | "Or" | "Not") {
+            if !v.quoted && v.directive.is_none() && matches!(v.text.as_str(), "and" | "or" | "not" | "And" | "Or" | "Not") {
                 let upper = v.text.to_ascii_uppercase();
                 out.push(
                     SplError::new(ErrorCode::LintLowercaseBoolean, v.span, format!("`{}` in a search is the plain word \"{}\", not the boolean {upper}", v.text, v.text))

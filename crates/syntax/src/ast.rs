@@ -161,6 +161,29 @@ pub struct Value {
     pub text: String,
     pub quoted: bool,
     pub span: Span,
+    /// In a search only: the value was written inside `TERM(...)` or `CASE(...)` (the span
+    /// then covers the whole directive). Always `None` in other commands.
+    pub directive: Option<Directive>,
+}
+
+/// A search directive wrapped around a term or value
+/// (<https://help.splunk.com/splunk-enterprise/search/search-manual/9.0/search-primer/use-case-and-term-to-match-phrases>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directive {
+    /// `TERM(x)`: `x` as one whole term of the raw text, bounded by major breakers (spaces,
+    /// quotes, brackets, commas, ...) even if it holds minor breakers such as `.`, `=` or `_`.
+    Term,
+    /// `CASE(x)`: match `x` case-sensitively.
+    Case,
+}
+
+impl Directive {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Directive::Term => "TERM",
+            Directive::Case => "CASE",
+        }
+    }
 }
 
 /// An argument of a generic command.
@@ -242,10 +265,51 @@ impl SearchExpr {
 // ---------------------------------------------------------------------------------------------
 // eval / where expressions
 
-#[derive(Debug, Clone, PartialEq)]
+/// An eval expression. A chain of binary operators (`a + b + c`) nests to the left, one level
+/// per operator, so a long chain is a very deep tree: `Clone`, `PartialEq` and `Drop` walk the
+/// left spine in a loop rather than recursing per level (see also [`crate::visit::walk_expr`]).
+#[derive(Debug)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+}
+
+impl Expr {
+    /// The left spine of `self`: the binary nodes from `self` down (each with its operator,
+    /// right operand and span), and the first operand that is not a binary node.
+    fn left_spine(&self) -> (Vec<(BinaryOp, &Expr, Span)>, &Expr) {
+        let mut spine = Vec::new();
+        let mut cur = self;
+        while let ExprKind::Binary { op, left, right } = &cur.kind {
+            spine.push((*op, right.as_ref(), cur.span));
+            cur = left;
+        }
+        (spine, cur)
+    }
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        if !matches!(self.kind, ExprKind::Binary { .. }) {
+            return Expr { kind: self.kind.clone(), span: self.span };
+        }
+        let (spine, first) = self.left_spine();
+        let mut acc = first.clone();
+        for (op, right, span) in spine.into_iter().rev() {
+            acc = Expr { kind: ExprKind::Binary { op, left: Box::new(acc), right: Box::new(right.clone()) }, span };
+        }
+        acc
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        if !matches!(self.kind, ExprKind::Binary { .. }) || !matches!(other.kind, ExprKind::Binary { .. }) {
+            return self.span == other.span && self.kind == other.kind;
+        }
+        let ((a, a0), (b, b0)) = (self.left_spine(), other.left_spine());
+        a.len() == b.len() && a.iter().zip(&b).all(|((o1, r1, s1), (o2, r2, s2))| o1 == o2 && s1 == s2 && r1 == r2) && a0 == b0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -268,6 +332,40 @@ pub enum ExprKind {
     In { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
     /// `( expr )`, kept for printing.
     Paren(Box<Expr>),
+}
+
+impl Drop for Expr {
+    /// Dropping a tree as deep as a long chain (`1+1+...+1` nests one `Binary` per `+`) would
+    /// recurse once per level: move the sub-trees out onto a heap stack and drop them one by one.
+    fn drop(&mut self) {
+        fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
+            let mut take = |e: &mut Expr| {
+                // leaves drop without recursing: leave them in place
+                if matches!(e.kind, ExprKind::Unary { .. } | ExprKind::Binary { .. } | ExprKind::Call { .. } | ExprKind::In { .. } | ExprKind::Paren(_)) {
+                    out.push(std::mem::replace(e, Expr { kind: ExprKind::Str(String::new()), span: e.span }));
+                }
+            };
+            match kind {
+                ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => take(expr),
+                ExprKind::Binary { left, right, .. } => {
+                    take(left);
+                    take(right);
+                }
+                ExprKind::Call { args, .. } => args.iter_mut().for_each(take),
+                ExprKind::In { expr, list, .. } => {
+                    take(expr);
+                    list.iter_mut().for_each(take);
+                }
+                ExprKind::Field { .. } | ExprKind::Str(_) | ExprKind::Num { .. } => {}
+            }
+        }
+        let mut pending = Vec::new();
+        take_children(&mut self.kind, &mut pending);
+        while let Some(mut e) = pending.pop() {
+            take_children(&mut e.kind, &mut pending);
+            // `e` now holds only leaves and drops without going deeper
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

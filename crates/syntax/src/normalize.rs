@@ -197,8 +197,22 @@ impl StripSpans for Expr {
             ExprKind::Field { .. } | ExprKind::Str(_) | ExprKind::Num { .. } => {}
             ExprKind::Unary { expr, .. } => expr.strip_spans(),
             ExprKind::Binary { left, right, .. } => {
-                left.strip_spans();
+                // down the left spine in a loop: `1+1+...+1` is as deep as it is long
                 right.strip_spans();
+                let mut cur: &mut Expr = left;
+                loop {
+                    match cur {
+                        Expr { kind: ExprKind::Binary { left, right, .. }, span } => {
+                            span.strip_spans();
+                            right.strip_spans();
+                            cur = left;
+                        }
+                        other => {
+                            other.strip_spans();
+                            break;
+                        }
+                    }
+                }
             }
             ExprKind::Call { name, args } => {
                 name.strip_spans();

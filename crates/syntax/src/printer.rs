@@ -43,6 +43,13 @@ impl Display for Value {
 /// Write a value; quote it when it was quoted, or when read back bare it would stop early (at
 /// a character for which `stop` holds, or at `!=` when `stop_at_ne`).
 fn write_value(f: &mut Formatter<'_>, v: &Value, stop: fn(char) -> bool, stop_at_ne: bool) -> fmt::Result {
+    if let Some(d) = v.directive {
+        // `TERM(...)` / `CASE(...)`: inside, only the hard stops end a bare word
+        let inner = Value { directive: None, ..v.clone() };
+        write!(f, "{}(", d.keyword())?;
+        write_value(f, &inner, |_| false, false)?;
+        return f.write_char(')');
+    }
     let bare_ok = !v.text.is_empty()
         && lexer::word_len(&v.text, |c| lexer::is_hard_stop(c) || stop(c), stop_at_ne) == v.text.len();
     if v.quoted || !bare_ok {
@@ -345,7 +352,7 @@ impl Display for SearchExpr {
                 f.write_char(')')
             }
             SearchExpr::Term(v) => {
-                if !v.quoted && ["AND", "OR", "NOT"].contains(&v.text.as_str()) {
+                if !v.quoted && v.directive.is_none() && ["AND", "OR", "NOT"].contains(&v.text.as_str()) {
                     f.write_str(&lexer::quote(&v.text, '"'))
                 } else {
                     write_value(f, v, term_stop, true)
@@ -444,11 +451,27 @@ impl Display for Expr {
                     write_operand(f, expr, PREC_UNARY)
                 }
             },
-            ExprKind::Binary { op, left, right } => {
-                let p = binary_prec(*op);
-                write_operand(f, left, p)?;
-                write!(f, " {op} ")?;
-                write_operand(f, right, p + 1)
+            ExprKind::Binary { .. } => {
+                // A left-nested chain (`1+1+...+1`) is as deep as it is long: walk down its left
+                // spine in a loop instead of recursing, then print it bottom up. A left operand
+                // that needs parentheses (binds looser than its parent) ends the spine.
+                let mut spine = vec![self];
+                while let Some(ExprKind::Binary { op, left, .. }) = spine.last().map(|e| &e.kind) {
+                    if !matches!(left.kind, ExprKind::Binary { .. }) || expr_prec(left) < binary_prec(*op) {
+                        break;
+                    }
+                    spine.push(left);
+                }
+                for (i, e) in spine.iter().rev().enumerate() {
+                    let ExprKind::Binary { op, left, right } = &e.kind else { continue };
+                    let p = binary_prec(*op);
+                    if i == 0 {
+                        write_operand(f, left, p)?;
+                    }
+                    write!(f, " {op} ")?;
+                    write_operand(f, right, p + 1)?;
+                }
+                Ok(())
             }
             ExprKind::Call { name, args } => {
                 write!(f, "{}(", name.name)?;

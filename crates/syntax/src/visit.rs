@@ -18,20 +18,27 @@
 use crate::ast::{Arg, Expr, ExprKind, Pipeline, SearchExpr};
 
 /// Visit `e` and every sub-expression, parents before children, left to right.
+///
+/// Iterative (an explicit stack, not recursion): a chain such as `1+1+...+1` parses into a
+/// tree as deep as the chain is long, and must not overflow the call stack.
 pub fn walk_expr<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => walk_expr(expr, f),
-        ExprKind::Binary { left, right, .. } => {
-            walk_expr(left, f);
-            walk_expr(right, f);
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        f(e);
+        // children pushed last-first, so that the first child is visited next
+        match &e.kind {
+            ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => todo.push(expr),
+            ExprKind::Binary { left, right, .. } => {
+                todo.push(right);
+                todo.push(left);
+            }
+            ExprKind::Call { args, .. } => todo.extend(args.iter().rev()),
+            ExprKind::In { expr, list, .. } => {
+                todo.extend(list.iter().rev());
+                todo.push(expr);
+            }
+            ExprKind::Field { .. } | ExprKind::Str(_) | ExprKind::Num { .. } => {}
         }
-        ExprKind::Call { args, .. } => args.iter().for_each(|a| walk_expr(a, f)),
-        ExprKind::In { expr, list, .. } => {
-            walk_expr(expr, f);
-            list.iter().for_each(|a| walk_expr(a, f));
-        }
-        ExprKind::Field { .. } | ExprKind::Str(_) | ExprKind::Num { .. } => {}
     }
 }
 

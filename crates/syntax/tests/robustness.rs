@@ -11,7 +11,8 @@ const TOKENS: &[&str] = &[
     "a", "b", "x.y", "f{}.g", "*", "1", "2.5", "-", "+", ".", "/", "%", "=", "==", "!=", "<", "<=", ">", ">=", "!", "(", ")", "[", "]",
     "|", ",", "\"", "'", "\"s t\"", "'q r'", "`", "```", "```c```", "\\", "\n", " ", "\t", "AND", "OR", "NOT", "XOR", "IN", "LIKE", "and",
     "or", "not", "in", "search", "stats", "count", "dc(x)", "by", "BY", "as", "AS", "eval", "where", "bin", "bucket", "span=1h",
-    "rename", "convert", "ctime(t)", "eval(", "if(", "makeresults", "tstats", "é", "日本", "<<FIELD>>", "$t$",
+    "rename", "convert", "ctime(t)", "eval(", "if(", "makeresults", "tstats", "é", "日本", "<<FIELD>>", "$t$", "TERM(", "CASE(",
+    "TERM(x)", "CASE(\"A b\")", "10.0.0.0/8",
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
@@ -86,5 +87,52 @@ proptest! {
     #[test]
     fn soups_after_a_command_never_panic(cmd in prop::sample::select(&["search", "where", "eval", "stats", "bin", "rename", "convert", "table", "join x"][..]), rest in spaced_soup()) {
         check_pipeline(&format!("a | {cmd} {rest}"))?;
+    }
+}
+
+/// Long flat chains (`1+1+...+1`: one tree level per operator) of every operator class: parsing,
+/// printing, re-parsing, comparing, cloning, walking and dropping all run in loops, not one call
+/// per level, so 50,000 terms fit an ordinary test thread's stack.
+#[test]
+fn long_flat_chains_parse_print_and_drop() {
+    let n = 50_000;
+    let ops = ["+", "-", "*", "/", "%", ".", "=", "<", "AND", "OR", "XOR", "LIKE"];
+    for op in ops {
+        let chain = vec!["x"; n].join(&format!(" {op} "));
+        let src = format!("| makeresults | eval y={chain} | where {chain}");
+        let p = parse_pipeline(&src).unwrap_or_else(|e| panic!("{op}: {}", e.message));
+        let printed = p.to_string();
+        assert_eq!(printed, src, "{op}");
+        let again = parse_pipeline(&printed).unwrap_or_else(|e| panic!("{op}: {}", e.message));
+        assert_eq!(without_spans(&again), without_spans(&p), "{op}");
+        let copy = p.clone();
+        assert!(copy == p);
+        let e = parse_expr(&chain).unwrap_or_else(|e| panic!("{op}: {}", e.message));
+        let mut fields = 0;
+        spelunk_syntax::visit::walk_expr(&e, &mut |x| fields += usize::from(matches!(x.kind, spelunk_syntax::ast::ExprKind::Field { .. })));
+        assert_eq!(fields, n, "{op}");
+        drop((p, again, copy, e));
+    }
+    // a search of many terms is a flat list already
+    let terms = (0..n).map(|i| format!("a{i}")).collect::<Vec<_>>().join(" OR ");
+    assert!(parse_pipeline(&format!("search {terms} | eval z=1")).is_ok());
+}
+
+/// Nesting (parentheses, NOT, unary minus, calls) is what grows the parser's own stack: past
+/// the limit it is an error saying so, even 100,000 levels deep.
+#[test]
+fn very_deep_nesting_is_a_clear_error() {
+    let deep = 100_000;
+    for src in [
+        format!("| makeresults | eval x={}1{}", "(".repeat(deep), ")".repeat(deep)),
+        format!("| makeresults | eval x={}1{}", "abs(".repeat(deep), ")".repeat(deep)),
+        format!("| makeresults | eval x={}1", "-".repeat(deep)),
+        format!("search {}a{}", "(".repeat(deep), ")".repeat(deep)),
+        format!("search {}a", "NOT ".repeat(deep)),
+    ] {
+        match parse_pipeline(&src) {
+            Ok(_) => panic!("parsed {} levels", deep),
+            Err(e) => assert!(e.message.contains("nested more than"), "{}", e.message),
+        }
     }
 }

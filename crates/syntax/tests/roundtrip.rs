@@ -97,7 +97,7 @@ fn printer_adds_parentheses_for_hand_built_trees() {
     assert_eq!(f("user name").to_string(), "'user name'");
     assert_eq!(f("and").to_string(), "'and'");
     // search: an AND inside an OR needs parentheses
-    let t = |s: &str| SearchExpr::Term(Value { text: s.into(), quoted: false, span: Span::default() });
+    let t = |s: &str| SearchExpr::Term(Value { text: s.into(), quoted: false, span: Span::default(), directive: None });
     let s = SearchExpr::Or(vec![SearchExpr::And(vec![t("a"), t("b")], Span::default()), t("c")], Span::default());
     assert_eq!(s.to_string(), "(a b) OR c");
 }

@@ -75,7 +75,7 @@ impl<'a> Parser<'a> {
             Some('"') => self.quoted_value()?,
             Some('`') if !self.starts_with("```") => return Err(self.macro_error()),
             _ => match self.bare_word(option_value_stop, false) {
-                Some((text, span)) => Value { text, quoted: false, span },
+                Some((text, span)) => Value { text, quoted: false, span, directive: None },
                 None => return Err(self.expected(&format!("a value after `{key}=`"))),
             },
         };
@@ -470,6 +470,6 @@ impl<'a> Parser<'a> {
             self.leave();
             return Ok(Arg::Call { name: Ident { name: word, span }, args, span: Span::new(span.start, self.pos) });
         }
-        Ok(Arg::Word(Value { text: word, quoted: false, span }))
+        Ok(Arg::Word(Value { text: word, quoted: false, span, directive: None }))
     }
 }

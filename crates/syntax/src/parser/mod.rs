@@ -331,7 +331,7 @@ impl<'a> Parser<'a> {
         match lexer::quoted(self.rest(), '"') {
             lexer::Quoted::Ok(text, n) => {
                 self.advance(n);
-                Ok(Value { text, quoted: true, span: Span::new(start, self.pos) })
+                Ok(Value { text, quoted: true, span: Span::new(start, self.pos), directive: None })
             }
             lexer::Quoted::Unterminated => Err(self.unterminated_quote('"')),
         }

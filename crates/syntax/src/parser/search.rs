@@ -13,7 +13,16 @@
 //!          | field op value            -- op: = != < <= > >=, spaces allowed around op
 //!          | field "IN" "(" value ("," value)* ")"
 //!          | term                      -- bare word or "quoted phrase"
+//! value   := word | "quoted" | directive
+//! term    := word | "quoted" | directive
+//! directive := ("TERM" | "CASE") "(" (word | "quoted") ")"
 //! ```
+//!
+//! `TERM(x)` and `CASE(x)` are Splunk's search directives
+//! (<https://help.splunk.com/splunk-enterprise/search/search-manual/9.0/search-primer/use-case-and-term-to-match-phrases>):
+//! written in capitals with the `(` right after the keyword, they wrap a term (`TERM(10.0.0.1)`,
+//! `CASE(Error)`) or the value of a comparison (`host=CASE(LOCALHOST)`); the value keeps them in
+//! [`Value::directive`]. Anything else (`TERM (x)`, `term(x)`) is read as plain terms.
 //!
 //! The boolean operators are recognised only in upper case ("The operators must be
 //! capitalized", same page); `and`, `or`, `not` are plain terms. `IN` likewise must be upper
@@ -169,10 +178,70 @@ impl<'a> Parser<'a> {
                     .with_help(format!("remove `{kw}`, or write `\"{kw}\"` to search for the word itself")));
             }
         }
+        if self.at_directive().is_some() {
+            return Ok(SearchExpr::Term(self.directive_value()?));
+        }
         let Some((word, wspan)) = self.bare_word(word_stop, true) else {
             return Err(self.expected("a search term"));
         };
         self.search_field_expr(word, wspan)
+    }
+
+    /// Is `TERM(` or `CASE(` next?
+    fn at_directive(&self) -> Option<Directive> {
+        let rest = self.rest();
+        if rest.starts_with("TERM(") {
+            Some(Directive::Term)
+        } else if rest.starts_with("CASE(") {
+            Some(Directive::Case)
+        } else {
+            None
+        }
+    }
+
+    /// `TERM( value )` / `CASE( value )` at the current position (see [`Self::at_directive`]):
+    /// the value, marked with its directive, its span covering the whole directive.
+    fn directive_value(&mut self) -> Result<Value, SplError> {
+        let Some(directive) = self.at_directive() else {
+            return Err(self.expected("`TERM(` or `CASE(`"));
+        };
+        let start = self.pos;
+        let kw = directive.keyword();
+        self.advance(kw.len());
+        let open = self.next_token_span();
+        self.advance(1);
+        self.ws();
+        match self.peek() {
+            Some(')') => {
+                return Err(SplError::new(ErrorCode::UnexpectedToken, Span::new(start, self.pos + 1), format!("empty `{kw}()`"))
+                    .with_label("expected a term inside")
+                    .with_help(format!("write `{kw}(term)`")))
+            }
+            None | Some('|') => return Err(self.unclosed(open, '(')),
+            Some(']') if self.sub_depth > 0 => return Err(self.unclosed(open, '(')),
+            _ => {}
+        }
+        // a word or a quoted string; not another directive (no nesting)
+        let mut value = match self.peek() {
+            Some('"') => self.quoted_value()?,
+            Some('`') if !self.starts_with("```") => return Err(self.macro_error()),
+            _ => match self.bare_word(value_stop, false) {
+                Some((text, span)) => Value { text, quoted: false, span, directive: None },
+                None => return Err(self.expected(&format!("a term inside `{kw}(`"))),
+            },
+        };
+        self.ws();
+        if self.peek() != Some(')') {
+            return Err(match self.peek() {
+                None | Some('|') => self.unclosed(open, '('),
+                Some(']') if self.sub_depth > 0 => self.unclosed(open, '('),
+                _ => self.expected(&format!("`)` to close `{kw}(`")),
+            });
+        }
+        self.advance(1);
+        value.directive = Some(directive);
+        value.span = Span::new(start, self.pos);
+        Ok(value)
     }
 
     /// After a word or quoted string (`word` at `wspan`): `word op value`, `word IN (...)`, or
@@ -210,16 +279,17 @@ impl<'a> Parser<'a> {
             (self.pos, self.last_end) = save;
         }
         self.pos = after_word;
-        Ok(SearchExpr::Term(Value { text: word, quoted: false, span: wspan }))
+        Ok(SearchExpr::Term(Value { text: word, quoted: false, span: wspan, directive: None }))
     }
 
     /// A value: quoted string or bare word.
     fn search_value(&mut self, stop: fn(char) -> bool) -> Result<Value, SplError> {
         match self.peek() {
             Some('"') => self.quoted_value(),
+            _ if self.at_directive().is_some() => self.directive_value(),
             Some('`') if !self.starts_with("```") => Err(self.macro_error()),
             _ => match self.bare_word(stop, false) {
-                Some((text, span)) => Ok(Value { text, quoted: false, span }),
+                Some((text, span)) => Ok(Value { text, quoted: false, span, directive: None }),
                 None => Err(self.expected("a value")),
             },
         }

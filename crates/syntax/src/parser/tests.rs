@@ -215,6 +215,42 @@ fn search_in_lists() {
     assert_eq!(shape(&search("f in (a)")), "and(f in group(a))");
 }
 
+/// `TERM(x)` / `CASE(x)` wrap a term or a comparison value; the spelling must be exact.
+/// https://help.splunk.com/splunk-enterprise/search/search-manual/9.0/search-primer/use-case-and-term-to-match-phrases
+#[test]
+fn search_directives() {
+    let d = |src: &str| -> Vec<(String, Option<Directive>, String)> {
+        let e = search(src);
+        let mut out = Vec::new();
+        crate::visit::walk_search(&e, &mut |x| match x {
+            SearchExpr::Term(v) | SearchExpr::Compare { value: v, .. } => out.push((v.text.clone(), v.directive, src[v.span.start..v.span.end].to_string())),
+            SearchExpr::In { values, .. } => out.extend(values.iter().map(|v| (v.text.clone(), v.directive, src[v.span.start..v.span.end].to_string()))),
+            _ => {}
+        });
+        out
+    };
+    assert_eq!(d("TERM(10.0.0.1)"), [("10.0.0.1".into(), Some(Directive::Term), "TERM(10.0.0.1)".into())]);
+    assert_eq!(d("CASE( Error ) x"), [("Error".into(), Some(Directive::Case), "CASE( Error )".into()), ("x".into(), None, "x".into())]);
+    assert_eq!(d(r#"TERM("a=b")"#), [("a=b".into(), Some(Directive::Term), r#"TERM("a=b")"#.into())]);
+    assert_eq!(d("TERM(ip=1.2.3.4)"), [("ip=1.2.3.4".into(), Some(Directive::Term), "TERM(ip=1.2.3.4)".into())]);
+    assert_eq!(d("host=CASE(LOCALHOST)"), [("LOCALHOST".into(), Some(Directive::Case), "CASE(LOCALHOST)".into())]);
+    assert_eq!(d("f IN (CASE(A), b)").iter().map(|x| x.1).collect::<Vec<_>>(), [Some(Directive::Case), None]);
+    // not directives: other spellings are plain terms
+    assert_eq!(shape(&search("TERM (x)")), "and(TERM group(x))");
+    assert_eq!(shape(&search("term(x)")), "and(term group(x))");
+    assert_eq!(shape(&search("TERM=1")), "TERM=1");
+    // round trip through the printer
+    for src in ["TERM(10.0.0.1) CASE(Error)", "host=CASE(LOCALHOST)", r#"TERM("a b")"#, "f IN (CASE(A), b)", "NOT CASE(x)", "TERM(AND) CASE(OR)"] {
+        let e = search(src);
+        assert_eq!(e.to_string(), src);
+        assert_eq!(without_spans(&search(&e.to_string())), without_spans(&e));
+    }
+    assert!(err("TERM()").message.contains("empty `TERM()`"));
+    assert_eq!(err("TERM(x").code, ErrorCode::UnbalancedParen);
+    assert_eq!(err("CASE(x y)").code, ErrorCode::UnexpectedToken);
+    assert_eq!(err("TERM(CASE(x))").code, ErrorCode::UnexpectedToken);
+}
+
 #[test]
 fn search_spans() {
     let src = r#"x=1 OR y="2" NOT z"#;
@@ -296,7 +332,7 @@ fn eval_literals_and_calls() {
         "mvjoin[coalesce['resources{}.type', mvindex[split['responseElements.assumedRoleUser.arn', \"/\"], 1]], \",\"]");
     assert_eq!(e("like(x, \"a%\") AND in(y, 1)"), "(like[x, \"a%\"] AND in[y, 1])");
     assert_eq!(e("!match(x, \"a\")"), "(Not match[x, \"a\"])");
-    match expr("true") {
+    match &expr("true") {
         Ok(Expr { kind: ExprKind::Field { name, quoted: false }, .. }) => assert_eq!(name, "true"),
         x => panic!("{x:?}"),
     }
@@ -307,10 +343,10 @@ fn eval_spans() {
     let src = "a + f(b, 'c d')";
     let x = expr(src).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(x.span, Span::new(0, src.len()));
-    match x.kind {
+    match &x.kind {
         ExprKind::Binary { right, .. } => {
             assert_eq!(&src[right.span.start..right.span.end], "f(b, 'c d')");
-            match right.kind {
+            match &right.kind {
                 ExprKind::Call { name, args } => {
                     assert_eq!(name.span, Span::new(4, 5));
                     assert_eq!(&src[args[1].span.start..args[1].span.end], "'c d'");
