@@ -11,6 +11,7 @@ use spelunk_plan::macros::MacroDef;
 use spelunk_plan::{PlanError, Planned, Planner};
 use spelunk_syntax::ast::{Arg, CommandKind, Expr, ExprKind, Pipeline};
 use spelunk_syntax::registry::{self, FunctionKind};
+use spelunk_exec::validate;
 use spelunk_syntax::ErrorCode;
 use std::path::Path;
 
@@ -100,36 +101,64 @@ impl Verdict {
     }
 }
 
-/// Plan a query and sort the outcome into run / unsupported / error.
+/// Plan a query and check what needs no data ([`spelunk_exec::validate`]: function names and
+/// arity, regex literals): an error anywhere in the query, or else the first construct
+/// spelunk cannot run, fails it (as [`classify`] sorts them). `run`, `explain` and the REPL
+/// plan through this, so such mistakes are reported before any data is read.
+pub fn plan(planner: &Planner, text: &str) -> Result<Planned, PlanError> {
+    match classify(planner, text) {
+        Verdict::Ok(p) => Ok(*p),
+        Verdict::Error(e) | Verdict::Unsupported { error: Some(e), .. } => Err(e),
+        Verdict::Unsupported { names, error: None } => Err(PlanError {
+            error: spelunk_syntax::SplError::new(ErrorCode::UnsupportedCommand, Default::default(), format!("spelunk does not run {} yet", names.join(", "))),
+            text: text.to_string(),
+        }),
+    }
+}
+
+/// Plan a query and sort the outcome into run / unsupported / error. An error anywhere in the
+/// query (a typo in a command or function name, a wrong number of arguments, an invalid
+/// regex) wins over commands or functions spelunk does not run, so the verdict does not
+/// depend on which one comes first.
 pub fn classify(planner: &Planner, text: &str) -> Verdict {
-    match planner.plan(text) {
-        Ok(p) => {
-            // eval functions are looked up when the query runs: name the missing ones now
-            let mut names = Vec::new();
-            missing(&p.ast, &mut names);
-            if names.is_empty() {
-                Verdict::Ok(Box::new(p))
-            } else {
-                Verdict::Unsupported { names, error: None }
-            }
+    let (expanded, ast, planned, plan_error) = match planner.plan(text) {
+        Ok(p) => (p.expanded.clone(), p.ast.clone(), Some(p), None),
+        Err(e) if matches!(e.error.code, ErrorCode::UnsupportedCommand | ErrorCode::UnknownCommand) => {
+            // lowering stopped at the first command it cannot run: look at the whole query
+            let Ok(exp) = spelunk_plan::macros::expand(text, &planner.macros) else { return Verdict::Error(e) };
+            let Ok(ast) = spelunk_syntax::parse_pipeline(&exp.text) else { return Verdict::Error(e) };
+            (exp, ast, None, Some(e))
         }
-        Err(e) if matches!(e.error.code, ErrorCode::UnsupportedCommand | ErrorCode::UnknownCommand | ErrorCode::UnknownFunction) => {
-            // name every command and function it lacks, not only the first one met
-            let mut names = Vec::new();
-            if let Ok(exp) = spelunk_plan::macros::expand(text, &planner.macros) {
-                if let Ok(ast) = spelunk_syntax::parse_pipeline(&exp.text) {
-                    missing(&ast, &mut names);
+        Err(e) => return Verdict::Error(e),
+    };
+    let findings = validate::pipeline(&ast);
+    let sourced = |mut error: spelunk_syntax::SplError| {
+        error.span = expanded.map_span(error.span);
+        PlanError { error, text: text.to_string() }
+    };
+    if let Some(e) = findings.iter().find(|e| !validate::is_unsupported(e)) {
+        return Verdict::Error(sourced(e.clone()));
+    }
+    // name every command and function it lacks, not only the first one met
+    let mut names = Vec::new();
+    missing(&ast, &mut names);
+    if findings.iter().any(|e| e.message.contains("regular expression")) {
+        names.push("PCRE-only regex".into());
+    }
+    let error = plan_error.or_else(|| findings.into_iter().next().map(sourced));
+    match (planned, error) {
+        (Some(p), None) => Verdict::Ok(Box::new(p)),
+        (_, error) => {
+            if let Some(e) = &error {
+                if e.error.code == ErrorCode::UnsupportedCommand && e.error.message.contains("iseval") {
+                    names.push("iseval macro".into());
+                }
+                if names.is_empty() {
+                    names.push(e.text.get(e.error.span.start..e.error.span.end).unwrap_or("?").to_string());
                 }
             }
-            if e.error.code == ErrorCode::UnsupportedCommand && e.error.message.contains("iseval") {
-                names.push("iseval macro".into());
-            }
-            if names.is_empty() {
-                names.push(e.text.get(e.error.span.start..e.error.span.end).unwrap_or("?").to_string());
-            }
-            Verdict::Unsupported { names, error: Some(e) }
+            Verdict::Unsupported { names, error }
         }
-        Err(e) => Verdict::Error(e),
     }
 }
 

@@ -89,10 +89,16 @@ fn fields_line(before: &Available, n: &NodeFields) -> String {
 /// The field names the events of `data` have, search-time fields included (the names with a
 /// value in at least one event). Reading stops once every name of `enough` has been seen: the
 /// lints only ask about the fields a query names (see [`spelunk_plan::fields::mentioned`]).
-pub fn data_fields(planner: &Planner, data: &[PathBuf], sourcetype: Option<String>, enough: &BTreeSet<String>) -> Result<BTreeSet<String>, String> {
+/// With `cached`, the events in memory are looked at instead of the files.
+pub fn data_fields(planner: &Planner, data: &[PathBuf], sourcetype: Option<String>, enough: &BTreeSet<String>, cached: Option<&crate::runner::CachedEvents>) -> Result<BTreeSet<String>, String> {
     let all = planner.plan("*").map_err(|e| e.error.message)?;
-    let opts = spelunk_io::ScanOptions { projection: spelunk_io::Projection::All, sourcetype, host: crate::runner::hostname(), ..Default::default() };
-    let mut scanner = spelunk_io::scan(data, opts).map_err(|e| e.to_string())?;
+    let mut scanner: Box<dyn Iterator<Item = Result<spelunk_io::EventBatch, String>>> = match cached {
+        Some(c) => Box::new(c.batches.iter().cloned().map(Ok)),
+        None => {
+            let opts = spelunk_io::ScanOptions { projection: spelunk_io::Projection::All, sourcetype, host: crate::runner::hostname(), ..Default::default() };
+            Box::new(spelunk_io::scan(data, opts).map_err(|e| e.to_string())?.map(|r| r.map_err(|e| e.to_string())))
+        }
+    };
     // the empty plan of `*` only applies the search-time fields
     let mut ex = spelunk_exec::Execution::new_prefix(planner, &all.plan, all.plan.nodes.len(), &spelunk_exec::ExecOptions::default()).map_err(|e| e.to_string())?;
     let mut seen = BTreeSet::new();
@@ -106,7 +112,7 @@ pub fn data_fields(planner: &Planner, data: &[PathBuf], sourcetype: Option<Strin
         }
     };
     for eb in scanner.by_ref() {
-        let eb = eb.map_err(|e| e.to_string())?;
+        let eb = eb?;
         ex.push_events(&eb.sourcetype, eb.batch).map_err(|e| e.to_string())?;
         note(ex.take_output(), &mut seen);
         if !enough.is_empty() && enough.is_subset(&seen) {

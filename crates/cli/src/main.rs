@@ -1,5 +1,38 @@
 //! The `spelunk` command: run SPL over log files, check and explain queries, get help.
 
+/// `println!` that ignores write errors: output into a closed pipe (`spelunk run ... | head -1`)
+/// ends quietly instead of panicking (Rust ignores SIGPIPE, so writes fail with EPIPE).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!` that ignores write errors (see [`outln`]).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `eprintln!` that ignores write errors (a closed stderr ends quietly too).
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// `eprint!` that ignores write errors.
+macro_rules! errout {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod check;
 mod explain;
 mod output;
@@ -38,6 +71,16 @@ struct ConfArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Run queries (.spl files, or -e TEXT) over log files and folders.
+    ///
+    /// With several queries (files, folders of .spl files, -e) the data is read once and kept
+    /// in memory for all of them (up to 1 GiB of events, SPELUNK_CACHE_MB changes the limit;
+    /// beyond it each query reads the files, as the summary says). Each query's results are
+    /// labelled: `--format json` prints one JSON object whose keys are the query names (the
+    /// file paths, `<query>` for -e) and whose values are the arrays of rows; table output has
+    /// a `== NAME` line before each query's rows; csv and ndjson print each query's results as
+    /// for one query, with the `== NAME: N row(s)` label on stderr (use --out for one file per
+    /// query). One summary line on stderr ends the run: queries run, rows, what was read,
+    /// time taken.
     Run {
         /// Query files (.spl, or security_content detection .yml), or folders of .spl files.
         files: Vec<PathBuf>,
@@ -47,7 +90,8 @@ enum Command {
         /// Files or folders of logs (folders are walked recursively; .gz is read transparently).
         #[arg(long = "data", value_name = "PATH")]
         data: Vec<PathBuf>,
-        /// Output format: table, csv, json or ndjson.
+        /// Output format: table, csv, json or ndjson (with several queries, json is one object
+        /// keyed by query name; see above).
         #[arg(long, default_value = "table")]
         format: String,
         /// Treat every event as this sourcetype instead of detecting it.
@@ -58,13 +102,15 @@ enum Command {
         /// Fail (exit 1) on any skipped input instead of reporting it and going on.
         #[arg(long)]
         strict: bool,
-        /// Only events at or after this time (epoch, -24h, -7d@d, ...).
-        #[arg(long)]
+        /// Only events at or after this time: a time modifier as in the query (-24h, -7d@d,
+        /// @h, epoch seconds, 01/15/2024:10:00:00) or an ISO-8601 time (2024-01-15T10:00:00Z).
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         earliest: Option<String>,
-        /// Only events before this time.
-        #[arg(long)]
+        /// Only events before this time (same forms as --earliest).
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         latest: Option<String>,
-        /// Do not print the run summary on stderr.
+        /// Print only results and errors: no run summary, lint warnings, skipped-input
+        /// warnings, query labels or progress bar on stderr.
         #[arg(long, short = 'q')]
         quiet: bool,
         /// Worker threads (default: one per core, or SPELUNK_THREADS).
@@ -79,7 +125,7 @@ enum Command {
         #[arg(long)]
         fail_on_results: bool,
         /// Time zone for `_time` in the output: UTC, Z, +02:00, -0530, ...
-        #[arg(long, value_name = "OFFSET")]
+        #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
         tz: Option<String>,
         /// A folder of lookup tables for `lookup` and `inputlookup`: CSV files (`NAME`,
         /// `NAME.csv`, `NAME.csv.gz`) and transforms.conf stanzas with `filename =`.
@@ -88,7 +134,7 @@ enum Command {
         lookups: Vec<PathBuf>,
         /// Run as if the search started at TIME (epoch seconds or ISO-8601): `now()`, relative
         /// `earliest=`/`latest=` (-24h, @d, ...) and makeresults use it. For reproducible runs.
-        #[arg(long, value_name = "TIME")]
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         now: Option<String>,
     },
     /// Interactive SPL prompt over loaded data (also `spelunk` without arguments).
@@ -102,7 +148,7 @@ enum Command {
         #[command(flatten)]
         conf: ConfArgs,
         /// Time zone for `_time` in the output: UTC, +02:00, ...
-        #[arg(long, value_name = "OFFSET")]
+        #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
         tz: Option<String>,
         /// A folder of lookup tables for `lookup` and `inputlookup` (repeatable; default:
         /// ./lookups when it exists).
@@ -129,7 +175,8 @@ enum Command {
     /// Parse, expand macros and validate queries without data: exit 0 when every query can
     /// run, 1 when one uses commands or functions spelunk does not run yet, 2 on an error.
     Check {
-        /// Query files: .spl or security_content detection .yml.
+        /// Query files (.spl or security_content detection .yml), or folders: every .spl, .yml
+        /// and .yaml file in them and their subfolders.
         files: Vec<PathBuf>,
         #[command(flatten)]
         conf: ConfArgs,
@@ -161,7 +208,14 @@ fn real_main() -> ExitCode {
             let now = match now.as_deref().map(|t| spelunk_exec::time::parse_any_time(t).ok_or(t)).transpose() {
                 Ok(n) => n,
                 Err(t) => {
-                    eprintln!("spelunk: --now {t:?}: expected epoch seconds or an ISO-8601 time such as 2024-01-15T10:00:00Z");
+                    errln!("spelunk: --now {t:?}: expected epoch seconds or an ISO-8601 time such as 2024-01-15T10:00:00Z");
+                    return ExitCode::from(2);
+                }
+            };
+            let (earliest, latest) = match (time_arg("earliest", earliest), time_arg("latest", latest)) {
+                (Ok(e), Ok(l)) => (e, l),
+                (Err(m), _) | (_, Err(m)) => {
+                    errln!("spelunk: {m}");
                     return ExitCode::from(2);
                 }
             };
@@ -176,18 +230,32 @@ fn real_main() -> ExitCode {
     }
 }
 
+/// `--earliest`/`--latest`: a time modifier as the query's `earliest=` takes it (kept as
+/// written: relative ones resolve against the run's time), or an ISO-8601 time as `--now`
+/// takes it ([`spelunk_exec::time::parse_any_time`]), passed on as epoch seconds.
+fn time_arg(flag: &str, value: Option<String>) -> Result<Option<String>, String> {
+    let Some(t) = value else { return Ok(None) };
+    if spelunk_exec::time::relative_time(0.0, &t).is_some() {
+        return Ok(Some(t));
+    }
+    match spelunk_exec::time::parse_any_time(t.trim()) {
+        Some(epoch) => Ok(Some(epoch.to_string())),
+        None => Err(format!("--{flag} {t:?}: expected a time modifier (-24h, -7d@d, @h, now, epoch seconds, 01/15/2024:10:00:00) or an ISO-8601 time such as 2024-01-15T10:00:00Z")),
+    }
+}
+
 fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, lookups: Vec<PathBuf>, conf: &ConfArgs, tz: Option<&str>) -> ExitCode {
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("spelunk: {e}");
+            errln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
     let offset = match tz.map(parse_tz).transpose() {
         Ok(o) => o.unwrap_or(0),
         Err(e) => {
-            eprintln!("spelunk: {e}");
+            errln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
@@ -197,7 +265,7 @@ fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, lookups: Vec<PathB
     session.out_opts.utc_offset_seconds = offset;
     repl::install_interrupt(&mut session);
     for d in data {
-        eprint!("{}", session.handle_line(&format!(".load {}", d.display())));
+        errout!("{}", session.handle_line(&format!(".load {}", d.display())));
     }
     repl::run(session)
 }
@@ -243,13 +311,17 @@ pub(crate) fn load_planner(conf: &ConfArgs) -> Result<Planner, String> {
 
 /// Print a diagnostic pointing into `text`.
 fn report(err: impl Diagnostic + Send + Sync + 'static) {
-    eprintln!("{:?}", Report::new(err));
+    errln!("{:?}", Report::new(err));
 }
 
-fn plan_or_report(planner: &Planner, name: &str, text: &str) -> Option<Planned> {
-    match planner.plan(text) {
+/// Plan a query and check what needs no data ([`check::plan`]); print its lint warnings
+/// unless `quiet`, or its error.
+fn plan_or_report(planner: &Planner, name: &str, text: &str, quiet: bool) -> Option<Planned> {
+    match check::plan(planner, text) {
         Ok(p) => {
-            eprint!("{}", full_lint_report(&p, name, text));
+            if !quiet {
+                errout!("{}", full_lint_report(&p, name, text));
+            }
             Some(p)
         }
         Err(e) => {
@@ -313,12 +385,12 @@ pub(crate) fn data_lint_report(planned: &Planned, name: &str, text: &str, known:
 /// [`data_lint_report`] for `run` and `explain`: reads the field names of `data` when the
 /// query has a check that needs them (nothing otherwise, and nothing when the data cannot be
 /// read: the run says why).
-fn data_lints_of(planner: &Planner, planned: &Planned, name: &str, text: &str, data: &[PathBuf], sourcetype: Option<String>) -> String {
+fn data_lints_of(planner: &Planner, planned: &Planned, name: &str, text: &str, data: &[PathBuf], sourcetype: Option<String>, cached: Option<&runner::CachedEvents>) -> String {
     if data.is_empty() || !spelunk_plan::lint::wants_data_fields(planned) {
         return String::new();
     }
     let enough = spelunk_plan::fields::mentioned(&planned.plan);
-    match explain::data_fields(planner, data, sourcetype, &enough) {
+    match explain::data_fields(planner, data, sourcetype, &enough, cached) {
         Ok(known) => data_lint_report(planned, name, text, &known),
         Err(_) => String::new(),
     }
@@ -333,20 +405,31 @@ fn render_lints(planned: &Planned, lints: Vec<spelunk_syntax::SplError>, name: &
     out
 }
 
-/// Every query named on the command line: files as given, folders as their `.spl` files
-/// (sorted by name).
-fn expand_query_paths(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// Every query named on the command line: files as given, folders as their query files,
+/// sorted by path: for `run`, the `.spl` files in the folder; for `check` (`recursive`), every
+/// `.spl`, `.yml` and `.yaml` file in it and its subfolders.
+fn expand_query_paths(files: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>, String> {
+    fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<(), String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read query folder {}: {e}", dir.display()))?;
+        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+            if p.is_dir() && recursive {
+                walk(&p, recursive, out)?;
+            } else if p.is_file() && (ext.as_deref() == Some("spl") || (recursive && check::is_yaml(&p))) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
     let mut out = Vec::new();
     for f in files {
         if f.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(f)
-                .map_err(|e| format!("cannot read query folder {}: {e}", f.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("spl")))
-                .collect();
+            let mut v = Vec::new();
+            walk(f, recursive, &mut v)?;
             v.sort();
             if v.is_empty() {
-                return Err(format!("no .spl files in {}", f.display()));
+                let what = if recursive { ".spl or .yml" } else { ".spl" };
+                return Err(format!("no {what} files in {}", f.display()));
             }
             out.extend(v);
         } else {
@@ -383,32 +466,40 @@ fn per_query_out(out: &Path, query_name: &str) -> PathBuf {
 }
 
 
+/// How many times a plan reads the events: its own search (unless it generates its rows) and
+/// each subsearch's.
+fn reads_of(plan: &spelunk_plan::LogicalPlan) -> usize {
+    let own = usize::from(plan.source == spelunk_plan::Source::Events);
+    own + plan.nodes.iter().filter_map(|n| n.op.subsearch()).map(|s| reads_of(&s.plan)).sum::<usize>()
+}
+
 fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &ConfArgs, o: &RunOpts) -> ExitCode {
+    let started = std::time::Instant::now();
     let format: Format = match o.format.parse() {
         Ok(f) => f,
         Err(_) => {
-            eprintln!("spelunk: unknown format `{}`: use table, csv, json or ndjson", o.format);
+            errln!("spelunk: unknown format `{}`: use table, csv, json or ndjson", o.format);
             return ExitCode::from(2);
         }
     };
     let utc_offset_seconds = match o.tz.as_deref().map(parse_tz).transpose() {
         Ok(t) => t.unwrap_or(0),
         Err(e) => {
-            eprintln!("spelunk: {e}");
+            errln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("spelunk: {e}");
+            errln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
-    let files = match expand_query_paths(&files) {
+    let files = match expand_query_paths(&files, false) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("spelunk: {e}");
+            errln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
@@ -420,91 +511,219 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
         match check::read_query_file(f) {
             Ok(t) => queries.push((f.display().to_string(), t)),
             Err(e) => {
-                eprintln!("spelunk: query file: {e}");
+                errln!("spelunk: query file: {e}");
                 return ExitCode::from(2);
             }
         }
     }
     if queries.is_empty() {
-        eprintln!("spelunk: no query: give a .spl file or -e 'SPL'");
+        errln!("spelunk: no query: give a .spl file or -e 'SPL'");
         return ExitCode::from(2);
     }
-    let mut status = ExitCode::SUCCESS;
-    let mut any_rows = false;
-    let labelled = queries.len() > 1;
+    // plan and check every query before any data is read
+    let mut status = 0u8;
+    let mut planned: Vec<(&str, &str, Planned)> = Vec::new();
     for (name, text) in &queries {
-        let Some(planned) = plan_or_report(&planner, name, text) else {
-            status = ExitCode::from(2);
-            continue;
+        match plan_or_report(&planner, name, text, o.quiet) {
+            Some(p) => planned.push((name, text, p)),
+            None => status = 2,
+        }
+    }
+    let progress = progress::wanted(o.quiet);
+    // several searches over the data (queries, subsearches): read it once, keep it in memory
+    let mut cache: Option<std::sync::Arc<runner::CachedEvents>> = None;
+    let mut cache_note = None;
+    if !data.is_empty() && planned.iter().map(|(_, _, p)| reads_of(&p.plan)).sum::<usize>() > 1 {
+        let now = o.now.unwrap_or_else(|| spelunk_exec::ExecOptions::default().now);
+        let bound = |t: &Option<String>| t.as_deref().and_then(|t| spelunk_exec::time::relative_time(now, t));
+        let cfg = runner::LoadConfig {
+            data: &data,
+            sourcetype: o.sourcetype.clone(),
+            strict: o.strict,
+            cap: runner::cache_cap(),
+            progress,
+            monitor: Default::default(),
+            whole: false,
+            range: (bound(&o.earliest), bound(&o.latest)),
         };
-        let cfg = runner::RunConfig { data: data.clone(), sourcetype: o.sourcetype.clone(), strict: o.strict, earliest: o.earliest.clone(), latest: o.latest.clone(), threads: o.threads, progress: progress::wanted(o.quiet), lookups: o.lookups.clone(), now: o.now, ..Default::default() };
-        let outcome = match runner::execute(&planner, &planned, &cfg) {
+        match runner::load_events(&cfg, |_| Ok(())) {
+            Ok(loaded) => match loaded.cache {
+                Some(c) => {
+                    if !o.quiet {
+                        print_warnings(&c.stats.warnings, &mut Default::default());
+                    }
+                    cache = Some(std::sync::Arc::new(c));
+                }
+                None => cache_note = loaded.note,
+            },
+            Err(e) => {
+                errln!("spelunk: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let labelled = queries.len() > 1;
+    // several queries in JSON: one object, the query names as keys
+    let json_object = labelled && o.out.is_none() && format == Format::Json;
+    let mut keys = std::collections::HashSet::new();
+    let mut warned = std::collections::HashSet::new();
+    let mut read = spelunk_io::ScanStats::default();
+    let (mut reads, mut ran, mut rows_total, mut any_rows) = (0usize, 0usize, 0usize, false);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut closed = false;
+    if json_object {
+        closed |= write!(out, "{{").is_err();
+    }
+    for (name, text, planned) in &planned {
+        if closed {
+            break;
+        }
+        let cfg = runner::RunConfig {
+            data: data.clone(),
+            sourcetype: o.sourcetype.clone(),
+            strict: o.strict,
+            earliest: o.earliest.clone(),
+            latest: o.latest.clone(),
+            threads: o.threads,
+            progress,
+            lookups: o.lookups.clone(),
+            now: o.now,
+            cached: cache.clone(),
+            ..Default::default()
+        };
+        let outcome = match runner::execute(&planner, planned, &cfg) {
             Ok(o) => o,
             Err(runner::Failure::Exec(e)) => {
                 match e.span {
                     Some(span) => {
                         let err = spelunk_syntax::SplError::new(spelunk_syntax::ErrorCode::Runtime, planned.expanded.map_span(span), e.message.clone());
-                        report(err.with_source(name.clone(), text.clone()));
+                        report(err.with_source(name.to_string(), text.to_string()));
                     }
-                    None => eprintln!("spelunk: {name}: {}", e.message),
+                    None => errln!("spelunk: {name}: {}", e.message),
                 }
-                status = ExitCode::from(2);
+                status = 2;
                 continue;
             }
             Err(e) => {
-                eprintln!("spelunk: {name}: {e}");
-                return ExitCode::from(2);
+                // the data cannot be read: no other query would fare better
+                errln!("spelunk: {name}: {e}");
+                status = 2;
+                break;
             }
         };
+        ran += 1;
         let batches = outcome.batches;
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        rows_total += rows;
         any_rows |= rows > 0;
         if rows == 0 && !o.quiet {
             // no results: say so when a field the query groups by or renames is not in the data
-            eprint!("{}", data_lints_of(&planner, &planned, name, text, &data, o.sourcetype.clone()));
+            errout!("{}", data_lints_of(&planner, planned, name, text, &data, o.sourcetype.clone(), cache.as_deref()));
         }
-        if let Some(stats) = &outcome.stats {
+        if let (Some(stats), None) = (&outcome.stats, &cache) {
             if !o.quiet {
-                let warnings = &stats.warnings;
-                for w in warnings.iter().take(50) {
-                    eprintln!("warning: {w}");
-                }
-                if warnings.len() > 50 {
-                    eprintln!("warning: ... and {} more", warnings.len() - 50);
-                }
-                eprintln!("{}", stats.summary_line());
+                print_warnings(&stats.warnings, &mut warned);
             }
+            read.merge(stats.clone());
+            reads += 1;
         }
         let opts = OutputOptions { utc_offset_seconds, max_width: None };
-        if let Some(out) = &o.out {
-            let path = if labelled { per_query_out(out, name) } else { out.clone() };
+        if let Some(file) = &o.out {
+            let path = if labelled { per_query_out(file, name) } else { file.clone() };
             let fmt = Format::from_path(&path);
             let written = std::fs::File::create(&path).and_then(|mut f| output::write_results(&batches, fmt, &mut f, &opts));
             if let Err(e) = written {
-                eprintln!("spelunk: writing {}: {e}", path.display());
-                return ExitCode::from(2);
+                errln!("spelunk: writing {}: {e}", path.display());
+                status = 2;
+                break;
             }
             if !o.quiet {
-                eprintln!("{name}: {rows} row(s) written to {}", path.display());
+                errln!("{name}: {rows} row(s) written to {}", path.display());
             }
             continue;
         }
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        if labelled {
-            let _ = writeln!(out, "== {name}");
-        }
-        if let Err(e) = output::write_results(&batches, format, &mut out, &opts) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("spelunk: writing results: {e}");
-                return ExitCode::from(2);
+        let written = if json_object {
+            let mut key = name.to_string();
+            let mut n = 1;
+            while !keys.insert(key.clone()) {
+                n += 1;
+                key = format!("{name} ({n})");
+            }
+            let mut buf = Vec::new();
+            output::write_results(&batches, Format::Json, &mut buf, &opts)
+                .and_then(|_| write!(out, "{}\n{}: {}", if keys.len() > 1 { "," } else { "" }, serde_json::Value::String(key), String::from_utf8_lossy(&buf).trim_end()))
+        } else {
+            if labelled {
+                if format == Format::Table {
+                    let _ = writeln!(out, "== {name}");
+                } else if !o.quiet {
+                    errln!("== {name}: {rows} row(s)");
+                }
+            }
+            output::write_results(&batches, format, &mut out, &opts)
+        };
+        if let Err(e) = written {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                // the reader has gone (`| head`): stop quietly
+                closed = true;
+            } else {
+                errln!("spelunk: writing results: {e}");
+                status = 2;
+                break;
             }
         }
     }
-    if status == ExitCode::SUCCESS && o.fail_on_results && any_rows {
+    if json_object && !closed {
+        let _ = writeln!(out, "{}}}", if keys.is_empty() { "" } else { "\n" });
+    }
+    let _ = out.flush();
+    if !o.quiet {
+        let failed = queries.len() - ran;
+        let mut line = format!("{ran} quer{} run", if ran == 1 { "y" } else { "ies" });
+        if failed > 0 {
+            line.push_str(&format!(" ({failed} failed)"));
+        }
+        line.push_str(&format!(", {rows_total} row(s)"));
+        match (&cache, reads) {
+            (Some(c), _) => line.push_str(&format!("; one read for all queries ({} kept in memory): {}", runner::mib(c.memory), c.stats.summary_line())),
+            (None, 0) => {}
+            (None, 1) => line.push_str(&format!("; {}", read.summary_line())),
+            (None, n) => {
+                line.push_str(&format!("; in {n} reads of the data: {}", read.summary_line()));
+                if let Some(note) = &cache_note {
+                    line.push_str(&format!("; {note}"));
+                }
+            }
+        }
+        line.push_str(&format!("; {:.2} s", started.elapsed().as_secs_f64()));
+        errln!("{line}");
+    }
+    if status == 0 && o.fail_on_results && any_rows {
         return ExitCode::from(1);
     }
-    status
+    ExitCode::from(status)
+}
+
+/// Skipped-input warnings on stderr, each once (`shown` remembers them), at most 50 in all.
+fn print_warnings(warnings: &[spelunk_io::IoWarning], shown: &mut std::collections::HashSet<String>) {
+    const MAX: usize = 50;
+    let mut more = 0;
+    for w in warnings {
+        let text = w.to_string();
+        if shown.contains(&text) {
+            continue;
+        }
+        if shown.len() >= MAX {
+            more += 1;
+            continue;
+        }
+        errln!("warning: {text}");
+        shown.insert(text);
+    }
+    if more > 0 {
+        errln!("warning: ... and {more} more");
+    }
 }
 
 fn read_query_arg(q: &str) -> (String, String) {
@@ -521,22 +740,22 @@ fn explain(query: &str, conf: &ConfArgs, trace: bool, data: Vec<PathBuf>, lookup
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("spelunk: {e}");
+            errln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
     let (name, text) = read_query_arg(query);
-    let Some(planned) = plan_or_report(&planner, &name, &text) else {
+    let Some(planned) = plan_or_report(&planner, &name, &text, false) else {
         return ExitCode::from(2);
     };
-    eprint!("{}", data_lints_of(&planner, &planned, &name, &text, &data, None));
-    print!("{}", explain::render(&planned));
+    errout!("{}", data_lints_of(&planner, &planned, &name, &text, &data, None, None));
+    out!("{}", explain::render(&planned));
     if trace {
         let cfg = runner::RunConfig { data, threads: 1, lookups, ..Default::default() };
         match runner::execute(&planner, &planned, &cfg) {
-            Ok(outcome) => print!("\n{}", explain::render_trace(&planned, &outcome.trace)),
+            Ok(outcome) => out!("\n{}", explain::render_trace(&planned, &outcome.trace)),
             Err(e) => {
-                eprintln!("spelunk: {name}: {e}");
+                errln!("spelunk: {name}: {e}");
                 return ExitCode::from(2);
             }
         }
@@ -548,35 +767,47 @@ fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("spelunk: {e}");
+            errln!("spelunk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let files = match expand_query_paths(files, true) {
+        Ok(f) if f.is_empty() => {
+            errln!("spelunk: no query: give .spl or detection .yml files, or folders of them");
+            return ExitCode::from(2);
+        }
+        Ok(f) => f,
+        Err(e) => {
+            errln!("spelunk: {e}");
             return ExitCode::from(2);
         }
     };
     let mut worst = 0u8;
-    for f in files {
+    for f in &files {
         let name = f.display().to_string();
         let text = match check::read_query_file(f) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("spelunk: {e}");
+                errln!("spelunk: {e}");
                 worst = 2;
                 continue;
             }
         };
         match check::classify(&planner, &text) {
             check::Verdict::Ok(p) => {
-                eprint!("{}", full_lint_report(&p, &name, &text));
-                println!("{name}: ok");
+                errout!("{}", full_lint_report(&p, &name, &text));
+                outln!("{name}: ok");
             }
             v @ check::Verdict::Unsupported { .. } => {
                 worst = worst.max(v.exit_code());
                 if let check::Verdict::Unsupported { names, error } = v {
                     let why = error.map(|e| e.error.message).unwrap_or_else(|| "eval functions spelunk does not run yet".into());
-                    println!("{name}: unsupported: {} ({why})", names.join(", "));
+                    outln!("{name}: unsupported: {} ({why})", names.join(", "));
                 }
             }
             check::Verdict::Error(e) => {
-                report(e.error.with_source(name, e.text));
+                report(e.error.with_source(name.clone(), e.text));
+                outln!("{name}: error");
                 worst = 2;
             }
         }
@@ -587,15 +818,15 @@ fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
 fn help(name: Option<&str>) -> ExitCode {
     match name {
         None => {
-            println!("Commands (`spelunk help NAME` for syntax, details and an example):");
+            outln!("Commands (`spelunk help NAME` for syntax, details and an example):");
             for c in registry::COMMANDS {
                 let aliases = if c.aliases.is_empty() { String::new() } else { format!(" (also {})", c.aliases.join(", ")) };
-                println!("  {:<14} {}{}{}", c.name, c.summary, aliases, if c.implemented { "" } else { " [parse only]" });
+                outln!("  {:<14} {}{}{}", c.name, c.summary, aliases, if c.implemented { "" } else { " [parse only]" });
             }
             for (kind, title) in [(registry::FunctionKind::Eval, "eval/where functions"), (registry::FunctionKind::Aggregate, "stats functions")] {
-                println!("\n{title}:");
+                outln!("\n{title}:");
                 for f in registry::FUNCTIONS.iter().filter(|f| f.kind == kind) {
-                    println!("  {:<14} {}{}", f.name, f.summary, if f.implemented { "" } else { " [parse only]" });
+                    outln!("  {:<14} {}{}", f.name, f.summary, if f.implemented { "" } else { " [parse only]" });
                 }
             }
             ExitCode::SUCCESS
@@ -605,13 +836,13 @@ fn help(name: Option<&str>) -> ExitCode {
             let entries: Vec<String> =
                 registry::command(n).map(command_help).into_iter().chain(registry::FUNCTIONS.iter().filter(|f| f.name.eq_ignore_ascii_case(n)).map(function_help)).collect();
             if !entries.is_empty() {
-                print!("{}", entries.join("\n"));
+                out!("{}", entries.join("\n"));
                 return ExitCode::SUCCESS;
             }
             let all = registry::command_names().chain(registry::FUNCTIONS.iter().map(|f| f.name));
             match spelunk_syntax::diagnostics::did_you_mean(n, all) {
-                Some(s) => eprintln!("spelunk: no command or function `{n}`; did you mean `{s}`?"),
-                None => eprintln!("spelunk: no command or function `{n}`"),
+                Some(s) => errln!("spelunk: no command or function `{n}`; did you mean `{s}`?"),
+                None => errln!("spelunk: no command or function `{n}`"),
             }
             ExitCode::from(2)
         }

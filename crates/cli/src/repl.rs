@@ -17,7 +17,7 @@
 //! clears the line.
 
 use crate::output::{self, Format, OutputOptions};
-use crate::runner::CachedEvents;
+use crate::runner::{mib, CachedEvents};
 use crate::{explain, progress, runner};
 use arrow::record_batch::RecordBatch;
 use spelunk_exec::columns::BatchView;
@@ -29,9 +29,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-
-/// The default limit of the in-memory events, in bytes of Arrow memory.
-pub const CACHE_CAP: usize = 1 << 30;
 
 /// Distinct values kept per field for `.fields` (beyond it the count shows as `N+`).
 const DISTINCT_CAP: usize = 1000;
@@ -113,15 +110,6 @@ enum LoadError {
     Failed(String),
 }
 
-/// `1.5 MiB`.
-fn mib(bytes: usize) -> String {
-    if bytes >= 1 << 30 {
-        format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
-    } else {
-        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
-    }
-}
-
 impl Session {
     pub fn new(planner: Planner) -> Session {
         Session {
@@ -138,7 +126,7 @@ impl Session {
             last: Vec::new(),
             done: false,
             cache: None,
-            cache_cap: std::env::var("SPELUNK_CACHE_MB").ok().and_then(|v| v.trim().parse::<usize>().ok()).map_or(CACHE_CAP, |mb| mb.saturating_mul(1 << 20)),
+            cache_cap: runner::cache_cap(),
             cache_note: None,
             progress: false,
             running: Arc::new(Mutex::new(None)),
@@ -307,7 +295,7 @@ impl Session {
                 if arg.is_empty() {
                     return "usage: .explain QUERY\n".into();
                 }
-                match self.planner.plan(arg) {
+                match crate::check::plan(&self.planner, arg) {
                     Ok(p) => format!("{}{}{}", crate::lint_report(&p, "<query>", arg), self.data_lints(&p, arg), explain::render(&p)),
                     Err(e) => render_error(e.error.with_source("<query>", e.text)),
                 }
@@ -346,7 +334,7 @@ impl Session {
 
     fn query(&mut self, text: &str) -> String {
         let started = Instant::now();
-        let planned = match self.planner.plan(text) {
+        let planned = match crate::check::plan(&self.planner, text) {
             Ok(p) => p,
             Err(e) => return render_error(e.error.with_source("<query>", e.text)),
         };
@@ -422,47 +410,30 @@ impl Session {
 
     fn read_all(&self, monitor: &Arc<ScanMonitor>) -> Result<Loaded, String> {
         let planned = self.planner.plan("*").map_err(|e| e.error.message)?;
-        let (files, walk_stats) = spelunk_io::list_files(&self.data).map_err(|e| e.to_string())?;
-        let _progress = progress::Progress::start(self.progress, "load", progress::total_bytes(&files), monitor.clone());
-        let nfiles = files.len();
-        let opts = spelunk_io::ScanOptions {
-            projection: spelunk_io::Projection::All,
-            sourcetype: self.sourcetype.clone(),
-            host: runner::hostname(),
-            monitor: Some(monitor.clone()),
-            ..Default::default()
-        };
-        let units = files.into_iter().map(|path| spelunk_io::WorkUnit { path, range: None }).collect();
-        let mut scanner = spelunk_io::scan_units(units, opts);
         let exec_opts = spelunk_exec::ExecOptions::default();
         let n = planned.plan.nodes.len();
         let mut ex = spelunk_exec::Execution::new_prefix(&self.planner, &planned.plan, n, &exec_opts).map_err(|e| e.to_string())?;
         let mut fields = BTreeMap::new();
         let mut sourcetypes = BTreeMap::new();
-        let mut kept: Option<Vec<spelunk_io::EventBatch>> = (self.cache_cap > 0).then(Vec::new);
-        let mut memory = 0usize;
-        let mut note = (self.cache_cap == 0).then(|| "keeping events in memory is off (SPELUNK_CACHE_MB=0): each query reads the files".to_string());
-        for eb in scanner.by_ref() {
-            let eb = eb.map_err(|e| e.to_string())?;
+        let cfg = runner::LoadConfig {
+            data: &self.data,
+            sourcetype: self.sourcetype.clone(),
+            strict: false,
+            cap: self.cache_cap,
+            progress: self.progress,
+            monitor: monitor.clone(),
+            whole: true,
+            range: (None, None),
+        };
+        let loaded = runner::load_events(&cfg, |eb| {
             *sourcetypes.entry(eb.sourcetype.clone()).or_insert(0u64) += eb.batch.num_rows() as u64;
-            if let Some(k) = kept.as_mut() {
-                memory += eb.batch.get_array_memory_size();
-                if memory > self.cache_cap {
-                    kept = None;
-                    note = Some(format!("the events take more than {} of memory: not kept, each query reads the files (SPELUNK_CACHE_MB raises the limit)", mib(self.cache_cap)));
-                } else {
-                    k.push(eb.clone());
-                }
-            }
-            ex.push_events(&eb.sourcetype, eb.batch).map_err(|e| e.to_string())?;
+            ex.push_events(&eb.sourcetype, eb.batch.clone()).map_err(|e| e.to_string())?;
             for b in ex.take_output() {
                 summarise(&b, &mut fields);
             }
-        }
-        let mut stats = walk_stats;
-        stats.merge(scanner.stats().clone());
-        let cache = kept.map(|batches| CachedEvents { batches, stats: stats.clone(), memory });
-        Ok(Loaded { fields, sourcetypes, files: nfiles, cache, note, stats })
+            Ok(())
+        })?;
+        Ok(Loaded { fields, sourcetypes, files: loaded.files, cache: loaded.cache, note: loaded.note, stats: loaded.stats })
     }
 
     fn fields_text(&self, pattern: &str) -> String {
@@ -980,7 +951,7 @@ pub fn install_interrupt(session: &mut Session) {
     if let Err(e) = ctrlc::set_handler(move || {
         Session::interrupt(&running);
     }) {
-        eprintln!("spelunk: Ctrl-C will end spelunk rather than cancel a query: {e}");
+        errln!("spelunk: Ctrl-C will end spelunk rather than cancel a query: {e}");
     }
 }
 
@@ -994,7 +965,7 @@ pub fn run(mut session: Session) -> ExitCode {
     let mut rl: Editor<ReplHelper, rustyline::history::DefaultHistory> = match Editor::with_config(config) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("spelunk: cannot start the prompt: {e}");
+            errln!("spelunk: cannot start the prompt: {e}");
             return ExitCode::from(2);
         }
     };
@@ -1007,7 +978,7 @@ pub fn run(mut session: Session) -> ExitCode {
         }
         let _ = rl.load_history(h);
     }
-    println!("spelunk {}: SPL over {} . `.help` for help, Ctrl-D to leave.", env!("CARGO_PKG_VERSION"), if session.data.is_empty() { "no data yet (.load PATH)".to_string() } else { format!("{} event(s)", session.sourcetypes.values().sum::<u64>()) });
+    outln!("spelunk {}: SPL over {} . `.help` for help, Ctrl-D to leave.", env!("CARGO_PKG_VERSION"), if session.data.is_empty() { "no data yet (.load PATH)".to_string() } else { format!("{} event(s)", session.sourcetypes.values().sum::<u64>()) });
     loop {
         match rl.readline("spl> ") {
             Ok(line) => {
@@ -1018,7 +989,7 @@ pub fn run(mut session: Session) -> ExitCode {
                     }
                 }
                 let out = session.handle_line(&line);
-                print!("{out}");
+                out!("{out}");
                 if session.done {
                     break;
                 }
@@ -1029,7 +1000,7 @@ pub fn run(mut session: Session) -> ExitCode {
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                eprintln!("spelunk: {e}");
+                errln!("spelunk: {e}");
                 return ExitCode::from(2);
             }
         }

@@ -47,6 +47,114 @@ pub struct CachedEvents {
     pub memory: usize,
 }
 
+/// The most Arrow memory events read once may take: 1 GiB, or `SPELUNK_CACHE_MB` mebibytes
+/// (0: never keep them).
+pub fn cache_cap() -> usize {
+    std::env::var("SPELUNK_CACHE_MB").ok().and_then(|v| v.trim().parse::<usize>().ok()).map_or(CACHE_CAP, |mb| mb.saturating_mul(1 << 20))
+}
+
+/// The default of [`cache_cap`], in bytes of Arrow memory.
+pub const CACHE_CAP: usize = 1 << 30;
+
+/// `1.5 MiB`.
+pub fn mib(bytes: usize) -> String {
+    if bytes >= 1 << 30 {
+        format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+    }
+}
+
+/// How to read all of the data once ([`load_events`]).
+pub struct LoadConfig<'a> {
+    pub data: &'a [PathBuf],
+    pub sourcetype: Option<String>,
+    pub strict: bool,
+    /// The most Arrow memory the kept events may take (0: keep nothing).
+    pub cap: usize,
+    pub progress: bool,
+    pub monitor: Arc<ScanMonitor>,
+    /// Read everything even past `cap` (the REPL catalogues every field); otherwise reading
+    /// stops at the cap, and does not start when the plain files alone are larger.
+    pub whole: bool,
+    /// Files wholly outside this time range (epoch seconds) are not read (S3-layout CloudTrail).
+    pub range: (Option<f64>, Option<f64>),
+}
+
+/// What reading all of the data once gave.
+pub struct Loaded {
+    /// The events, when they fit in the memory limit.
+    pub cache: Option<CachedEvents>,
+    /// Why they are not in memory (`None` when they are).
+    pub note: Option<String>,
+    pub stats: ScanStats,
+    /// Files found.
+    pub files: usize,
+}
+
+/// Read every event of the data once, with every field (no projection, no prefilter), keeping
+/// the batches in memory while they take at most `cfg.cap` bytes; `each` sees every batch
+/// read. The REPL's `.load` and `run` with several queries (or subsearches) read through this.
+pub fn load_events(cfg: &LoadConfig, mut each: impl FnMut(&EventBatch) -> Result<(), String>) -> Result<Loaded, String> {
+    let (files, walk_stats) = spelunk_io::list_files(cfg.data).map_err(|e| e.to_string())?;
+    let (files, pruned) = spelunk_io::prune_by_time(files, cfg.range.0, cfg.range.1);
+    let nfiles = files.len();
+    let over = |what: String| format!("{what} more than {} of memory: not kept, each query reads the files (SPELUNK_CACHE_MB raises the limit)", mib(cfg.cap));
+    let off = (cfg.cap == 0).then(|| "keeping events in memory is off (SPELUNK_CACHE_MB=0): each query reads the files".to_string());
+    if off.is_some() && !cfg.whole {
+        return Ok(Loaded { cache: None, note: off, stats: walk_stats, files: nfiles });
+    }
+    if !cfg.whole {
+        // Arrow memory is at least the size of the text it holds: plain files larger than the
+        // limit cannot fit, whatever their compressed neighbours hold
+        let plain: u64 = files.iter().filter(|f| !f.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))).filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        if plain > cfg.cap as u64 {
+            return Ok(Loaded { cache: None, note: Some(over(format!("the files hold {},", mib(plain as usize)))), stats: walk_stats, files: nfiles });
+        }
+    }
+    let _progress = crate::progress::Progress::start(cfg.progress, "load", crate::progress::total_bytes(&files), cfg.monitor.clone());
+    let opts = ScanOptions {
+        projection: spelunk_io::Projection::All,
+        sourcetype: cfg.sourcetype.clone(),
+        host: hostname(),
+        monitor: Some(cfg.monitor.clone()),
+        strict: cfg.strict,
+        ..Default::default()
+    };
+    if cfg.strict {
+        // unreadable entries met while walking the folders fail a strict read
+        if let Some(w) = walk_stats.warnings.first() {
+            return Err(w.to_string());
+        }
+    }
+    let units = files.into_iter().map(|path| spelunk_io::WorkUnit { path, range: None }).collect();
+    let mut scanner = spelunk_io::scan_units(units, opts);
+    let mut kept: Option<Vec<EventBatch>> = (cfg.cap > 0).then(Vec::new);
+    let mut memory = 0usize;
+    let mut note = off;
+    for eb in scanner.by_ref() {
+        let eb = eb.map_err(|e| e.to_string())?;
+        if let Some(k) = kept.as_mut() {
+            memory += eb.batch.get_array_memory_size();
+            if memory > cfg.cap {
+                kept = None;
+                note = Some(over("the events take".to_string()));
+                if !cfg.whole {
+                    return Ok(Loaded { cache: None, note, stats: walk_stats, files: nfiles });
+                }
+            } else {
+                k.push(eb.clone());
+            }
+        }
+        each(&eb)?;
+    }
+    let mut stats = walk_stats;
+    stats.merge(scanner.stats().clone());
+    stats.files_pruned += pruned;
+    let cache = kept.map(|batches| CachedEvents { batches, stats: stats.clone(), memory });
+    Ok(Loaded { cache, note, stats, files: nfiles })
+}
+
 /// The results of a run.
 pub struct Outcome {
     pub batches: Vec<RecordBatch>,

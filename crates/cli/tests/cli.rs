@@ -154,3 +154,207 @@ fn deeply_nested_expressions_run_on_worker_threads() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "count\n488\n");
 }
+
+fn spelunk_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spelunk"));
+    c.current_dir(root()).args(args).env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run spelunk")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `check` finds without data what the evaluator would only meet on the first event: wrong
+/// argument counts, invalid regex literals, misspelt command and function names (exit 2, a
+/// diagnostic pointing at the text); `run` reports them before it reads anything.
+#[test]
+fn check_and_run_validate_functions_and_regexes_without_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("arity.spl", "| makeresults | eval n=len(\"a\", \"b\")", &["SPL0203", "len() takes 1 argument(s); given 2", "len(\"a\", \"b\")"]),
+        ("regex.spl", "| makeresults | where match(user, \"(adm\")", &["SPL0208", "invalid regular expression: unclosed group", "\"(adm\""]),
+        ("rex.spl", "| makeresults | rex field=a \"(?<x>[a-\"", &["SPL0208"]),
+        ("sed.spl", "| makeresults | rex field=a mode=sed \"s/(a/b/g\"", &["SPL0208"]),
+        ("regexcmd.spl", "| makeresults | regex a=\"*x\"", &["SPL0208"]),
+        ("cmdtypo.spl", "| makeresults | stast count", &["SPL0201", "did you mean `stats`?"]),
+        ("fntypo.spl", "| makeresults | eval n=lenn(x)", &["SPL0202", "unknown function `lenn`", "did you mean `len()`?"]),
+        ("fnunknown.spl", "| makeresults | eval n=frobnicate(x)", &["SPL0202", "unknown function `frobnicate`"]),
+        // an error after a command spelunk does not run is still an error
+        ("late.spl", "| tstats count | eval n=len()", &["SPL0203"]),
+    ];
+    for (name, q, wanted) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, q).expect("write");
+        let o = spelunk_env(&["check", p.to_str().expect("path")], &[]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        for w in *wanted {
+            assert!(err.contains(w), "{name}: {w} in {err}");
+        }
+        assert!(text(&o.stdout).contains(": error"), "{name}");
+        // run stops before reading data (the missing folder is never opened)
+        let o = spelunk_env(&["run", p.to_str().expect("path"), "--data", "no/such/folder"], &[]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(wanted[0]) && !err.contains("no/such/folder"), "{name}: {err}");
+    }
+    // valid SPL spelunk does not run: exit 1, named; a name far from every command is an app's
+    let unsupported: &[(&str, &str)] = &[
+        ("| makeresults | eval n=mvmap(x, x*2)", "mvmap()"),
+        ("| makeresults | sistats count", "sistats"),
+        ("| makeresults | cyberchef infield=x", "cyberchef"),
+        ("| makeresults | where match(a, \"^(?!adm)\")", "PCRE-only regex"),
+    ];
+    for (q, named) in unsupported {
+        let p = dir.path().join("u.spl");
+        std::fs::write(&p, q).expect("write");
+        let o = spelunk_env(&["check", p.to_str().expect("path")], &[]);
+        assert_eq!(o.status.code(), Some(1), "{q}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(&format!("unsupported: {named}")), "{q}: {}", text(&o.stdout));
+    }
+    // PCRE's literal braces run
+    let o = spelunk_env(&["run", "-e", "| makeresults | eval j=\"x={a}\" | rex field=j \"(?<obj>{.+})\" | table obj", "--format", "csv"], &[]);
+    assert_eq!(text(&o.stdout), "obj\n{a}\n", "{}", text(&o.stderr));
+}
+
+#[test]
+fn check_a_folder_checks_every_query_file_in_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("endpoint")).expect("mkdir");
+    std::fs::write(dir.path().join("a.spl"), "| makeresults | eval n=1").expect("write");
+    std::fs::write(dir.path().join("endpoint/b.yml"), "name: b\nsearch: '| makeresults | eval n=lenn(1)'\n").expect("write");
+    std::fs::write(dir.path().join("notes.txt"), "not a query").expect("write");
+    let o = spelunk_env(&["check", dir.path().to_str().expect("path")], &[]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("a.spl: ok") && out.contains("b.yml: error") && !out.contains("notes"), "{out}");
+    let empty = tempfile::tempdir().expect("tempdir");
+    assert_eq!(spelunk_env(&["check", empty.path().to_str().expect("path")], &[]).status.code(), Some(2));
+}
+
+/// Values starting with `-` are values (`--earliest -24h`, `--tz -0800`), and `--earliest` /
+/// `--latest` take ISO-8601 times as `--now` does.
+#[test]
+fn time_options_take_relative_iso_and_negative_values() {
+    let q = "`cloudtrail` | stats count";
+    let count = |args: &[&str]| {
+        let mut a = vec!["run", "-e", q, "--data", "testdata/cloudtrail", "--format", "csv", "-q"];
+        a.extend_from_slice(args);
+        let o = spelunk_env(&a, &[]);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    let all = count(&[]);
+    assert_eq!(count(&["--earliest", "-100y", "--latest", "+1d"]), all);
+    assert_eq!(count(&["--earliest", "-100y@y", "--now", "2024-03-06T00:00:00Z"]), all);
+    let iso = count(&["--earliest", "2024-03-05T00:30:00Z"]);
+    assert_eq!(iso, count(&["--earliest", "03/05/2024:00:30:00"]));
+    assert_eq!(iso, count(&["--earliest", "1709598600"]));
+    assert_ne!(iso, all, "the range cuts some events");
+    assert_eq!(count(&["--latest", "2024-03-05T00:30:00+00:00"]).lines().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) + iso.lines().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0), all.lines().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(1));
+    let o = spelunk_env(&["run", "-e", q, "--data", "testdata/cloudtrail", "--earliest", "last tuesday"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--earliest \"last tuesday\""), "{}", text(&o.stderr));
+    let o = spelunk_env(&["run", "-e", "| makeresults | eval _time=0 | table _time", "--format", "csv", "--tz", "-0800"], &[]);
+    assert_eq!(text(&o.stdout), "_time\n1969-12-31T16:00:00.000-08:00\n", "{}", text(&o.stderr));
+}
+
+const BOTH: [&str; 2] = ["queries/asl_aws_iam_accessdenied_discovery_events.spl", "queries/aws_iam_accessdenied_discovery_events.spl"];
+
+/// Several queries in JSON: one object, the query names as keys, each query's rows as the
+/// array one query alone prints.
+#[test]
+fn several_queries_print_one_json_object() {
+    let o = spelunk_env(&["run", "queries/", "--data", "testdata", "--format", "json", "-q"], &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    let obj = v.as_object().expect("an object");
+    assert_eq!(obj.keys().map(|k| k.as_str()).collect::<Vec<_>>(), BOTH);
+    for q in BOTH {
+        let alone = spelunk_env(&["run", q, "--data", "testdata", "--format", "json", "-q"], &[]);
+        let alone: serde_json::Value = serde_json::from_slice(&alone.stdout).expect("json");
+        assert_eq!(obj[q], alone, "{q}");
+        assert!(!alone.as_array().expect("rows").is_empty());
+    }
+    // -e and a file, a query that fails: the others still print, the run fails
+    let o = spelunk_env(&["run", "-e", "| makeresults count=2 | eval n=1", BOTH[1], "--data", "testdata", "--format", "json", "-q"], &[]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["<query>"].as_array().map(|a| a.len()), Some(2));
+    assert_eq!(v[BOTH[1]].as_array().map(|a| a.len()), Some(6));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.spl");
+    std::fs::write(&bad, "| makeresults | eval x=lenn(1)").expect("write");
+    let o = spelunk_env(&["run", bad.to_str().expect("path"), BOTH[1], "--data", "testdata", "--format", "json", "-q"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("still one JSON document");
+    assert_eq!(v.as_object().map(|o| o.len()), Some(1));
+}
+
+/// Several queries read the data once (kept in memory) and end with one summary line; over
+/// the memory limit each query reads it, and the summary says so.
+#[test]
+fn several_queries_read_the_data_once() {
+    let args = ["run", BOTH[1], BOTH[1], "-e", "`cloudtrail` | stats count", "--data", "testdata/cloudtrail", "--format", "ndjson"];
+    let o = spelunk_env(&args, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let summary: Vec<&str> = err.lines().filter(|l| l.contains("event(s)")).collect();
+    assert_eq!(summary.len(), 1, "one summary line: {err}");
+    let line = summary[0];
+    assert!(line.starts_with("3 queries run, 13 row(s); one read for all queries (") && line.contains(" kept in memory): read 40 file(s), 488 event(s), "), "{line}");
+    assert!(line.ends_with(" s"), "{line}");
+    assert_eq!(text(&o.stdout).lines().count(), 13);
+    // the same results as reading per query
+    let o2 = spelunk_env(&args, &[("SPELUNK_CACHE_MB", "0")]);
+    assert_eq!(o2.stdout, o.stdout);
+    let err = text(&o2.stderr);
+    assert!(err.contains("3 queries run, 13 row(s); in 3 reads of the data: read 120 file(s), ") && err.contains("SPELUNK_CACHE_MB=0"), "{err}");
+    // over the memory limit (1.3 MiB of events here): read per query, and said
+    let o3 = spelunk_env(&args, &[("SPELUNK_CACHE_MB", "1")]);
+    assert_eq!(o3.stdout, o.stdout);
+    let err = text(&o3.stderr);
+    assert!(err.contains("in 3 reads of the data") && err.contains("more than 1.0 MiB of memory"), "{err}");
+    // one query: the same summary shape
+    let o = spelunk_env(&["run", BOTH[1], "--data", "testdata/cloudtrail"], &[]);
+    let err = text(&o.stderr);
+    assert!(err.lines().any(|l| l.starts_with("1 query run, 6 row(s); read 40 file(s), ")), "{err}");
+}
+
+/// `-q` leaves stderr to errors: no lint warnings, no summary.
+#[test]
+fn quiet_silences_lints_and_the_summary() {
+    let q = "`cloudtrail` errorCode=AccessDenied or errorCode=x | where user=admin | stats count";
+    let o = spelunk_env(&["run", "-e", q, "--data", "testdata/cloudtrail"], &[]);
+    let err = text(&o.stderr);
+    assert!(err.contains("SPL0901") && err.contains("SPL0902") && err.contains("1 query run"), "{err}");
+    let o = spelunk_env(&["run", "-q", "-e", q, "--data", "testdata/cloudtrail"], &[]);
+    assert!(o.status.success());
+    assert_eq!(text(&o.stderr), "");
+}
+
+/// A reader that goes away (`spelunk run ... | head -1`) ends the run quietly.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spelunk"))
+        .current_dir(root())
+        .args(["run", "-e", "| makeresults count=200000 | eval s=\"some text to fill the pipe\"", "--format", "ndjson"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    {
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(stdout).read_line(&mut first).expect("one line");
+    }
+    let o = child.wait_with_output().expect("wait");
+    assert!(first.contains("some text"), "{first}");
+    let err = text(&o.stderr);
+    assert!(!err.contains("panicked") && !err.to_lowercase().contains("broken pipe"), "{err}");
+    assert!(o.status.success(), "{:?}: {err}", o.status);
+}

@@ -118,9 +118,17 @@ fn lints_are_warnings_on_stderr() {
 fn run_a_folder_with_fail_on_results_out_and_tz() {
     let o = spelunk(&["run", "queries/", "--data", "testdata", "--fail-on-results", "--format", "csv", "-q"]);
     assert_eq!(o.status.code(), Some(1), "both detections fire: {}", String::from_utf8_lossy(&o.stderr));
+    // csv: each query's table as for one query; the `== NAME` labels go to stderr (none with -q)
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("== queries/asl_aws_iam_accessdenied_discovery_events.spl"), "{out}");
-    assert!(out.contains("== queries/aws_iam_accessdenied_discovery_events.spl"), "{out}");
+    assert!(!out.contains("=="), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("_time,user,")) && out.lines().any(|l| l.starts_with("src,user,")), "{out}");
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = spelunk(&["run", "queries/", "--data", "testdata", "--format", "csv"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("== queries/asl_aws_iam_accessdenied_discovery_events.spl: "), "{err}");
+    assert!(err.contains("== queries/aws_iam_accessdenied_discovery_events.spl: 6 row(s)"), "{err}");
+    let table = stdout(&spelunk(&["run", "queries/", "--data", "testdata", "-q"]));
+    assert!(table.contains("== queries/aws_iam_accessdenied_discovery_events.spl"), "tables keep their labels: {table}");
     let o = spelunk(&["run", "-e", "`cloudtrail` errorCode=NoSuchCode", "--data", "testdata/cloudtrail", "--fail-on-results", "-q"]);
     assert_eq!(o.status.code(), Some(0));
 

@@ -48,27 +48,18 @@ fn every_implemented_example_runs_and_returns_rows() {
     let runnable: Vec<_> = all.iter().filter(|e| e.2).collect();
     assert!(runnable.len() > 100, "{} runnable examples", runnable.len());
     let files = write_queries(dir.path(), &runnable);
-    let mut args: Vec<String> = ["run", "--format", "ndjson", "-q", "--lookups"].iter().map(|s| s.to_string()).collect();
+    let mut args: Vec<String> = ["run", "--format", "json", "-q", "--lookups"].iter().map(|s| s.to_string()).collect();
     args.push(lookups.to_str().expect("utf8 path").to_string());
     args.extend(files.iter().cloned());
     let o = spelunk(&args);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "some example failed:\n{stderr}");
     assert!(!stderr.contains("error") && !stderr.contains("warning"), "{stderr}");
-    // the output is one `== <file>` section per query, each with its rows
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    let mut rows: std::collections::HashMap<&str, usize> = Default::default();
-    let mut current = None;
-    for line in stdout.lines() {
-        if let Some(name) = line.strip_prefix("== ") {
-            current = Some(name);
-            rows.entry(name).or_default();
-        } else if let Some(name) = current {
-            *rows.entry(name).or_default() += usize::from(!line.trim().is_empty());
-        }
-    }
+    // with several queries, json output is one object: each query file's path -> its rows
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    let rows = |file: &str| out.get(file).and_then(|v| v.as_array()).map_or(0, |a| a.len());
     for ((stem, q, _), file) in runnable.iter().zip(&files) {
-        let n = rows.get(file.as_str()).copied().unwrap_or(0);
+        let n = rows(file);
         assert!(n > 0, "the example of {stem} returns no rows: {q}");
     }
 }

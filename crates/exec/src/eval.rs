@@ -59,10 +59,85 @@ impl EvalContext {
         if let Some(r) = self.regex_cache.borrow().get(pattern) {
             return Ok(r.clone());
         }
-        let r = regex::Regex::new(pattern).map_err(|e| EvalError { message: format!("invalid regular expression {pattern:?}: {e}"), span })?;
+        let r = compile_regex(pattern).map_err(|e| EvalError { message: format!("invalid regular expression {pattern:?}: {e}"), span })?;
         self.regex_cache.borrow_mut().insert(pattern.to_string(), r.clone());
         Ok(r)
     }
+}
+
+/// Compile a regular expression as SPL writes it (PCRE) with the regex crate. Every regex a
+/// query holds is compiled here, at run time ([`EvalContext::regex`]) and by the static check
+/// ([`crate::validate`]).
+pub fn compile_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(&pcre_braces(pattern))
+}
+
+/// PCRE reads a `{` that does not open a quantifier (`{3}`, `{2,}`, `{2,5}`) as a literal
+/// brace, as in `(?<json>{.+})` or `^\\{[0-9a-f]{8}`; the regex crate rejects it. Escape those.
+fn pcre_braces(pattern: &str) -> std::borrow::Cow<'_, str> {
+    if !pattern.contains('{') {
+        return pattern.into();
+    }
+    let quantifier = |rest: &str| -> bool {
+        let Some(body) = rest.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(b, _)| b) else { return false };
+        let (min, max) = body.split_once(',').unwrap_or((body, "0"));
+        !min.is_empty() && min.bytes().all(|b| b.is_ascii_digit()) && max.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.char_indices().peekable();
+    let mut class = false;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some((j, n)) = chars.next() {
+                    out.push(n);
+                    // `\x{202E}`, `\p{L}` and the like: the braces belong to the escape
+                    let rest = &pattern[j + n.len_utf8()..];
+                    if matches!(n, 'x' | 'p' | 'P' | 'g' | 'k' | 'o' | 'N' | 'u') && rest.starts_with('{') {
+                        if let Some(end) = rest.find('}') {
+                            out.push_str(&rest[..=end]);
+                            while chars.peek().is_some_and(|(k, _)| *k <= j + n.len_utf8() + end) {
+                                chars.next();
+                            }
+                        }
+                    }
+                }
+            }
+            '[' if !class => {
+                class = true;
+                out.push(c);
+                // a `]` first in a class (after an optional `^`) is a literal
+                if let Some((_, '^')) = chars.peek() {
+                    out.push('^');
+                    chars.next();
+                }
+                if let Some((_, ']')) = chars.peek() {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            '[' if class && pattern[i..].starts_with("[:") => {
+                // a POSIX class such as [:alpha:] inside a class
+                match pattern[i..].find(":]") {
+                    Some(end) => {
+                        out.push_str(&pattern[i..i + end + 2]);
+                        while chars.peek().is_some_and(|(j, _)| *j < i + end + 2) {
+                            chars.next();
+                        }
+                    }
+                    None => out.push(c),
+                }
+            }
+            ']' if class => {
+                class = false;
+                out.push(c);
+            }
+            '{' if !class && !quantifier(&pattern[i..]) => out.push_str("\\{"),
+            c => out.push(c),
+        }
+    }
+    out.into()
 }
 
 pub fn eval(e: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalError> {

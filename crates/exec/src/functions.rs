@@ -16,8 +16,8 @@ fn err(span: Span, m: impl Into<String>) -> EvalError {
 pub fn call(name: &Ident, args: &[Expr], span: Span, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalError> {
     let fname = name.name.to_ascii_lowercase();
     if let Some(spec) = registry::function(&fname, FunctionKind::Eval) {
-        if args.len() < spec.min_args || spec.max_args.is_some_and(|m| args.len() > m) {
-            return Err(err(span, format!("{}() takes {}; given {} argument(s)", spec.name, arity_text(spec.min_args, spec.max_args), args.len())));
+        if let Some(m) = spec.arity_error(args.len()) {
+            return Err(err(span, m));
         }
     }
     let a = |i: usize| -> Result<Value, EvalError> {
@@ -436,14 +436,6 @@ impl SplitExt for Value {
         } else {
             Value::Multi(parts)
         }
-    }
-}
-
-fn arity_text(min: usize, max: Option<usize>) -> String {
-    match max {
-        Some(m) if m == min => format!("{min} argument(s)"),
-        Some(m) => format!("{min} to {m} arguments"),
-        None => format!("at least {min} argument(s)"),
     }
 }
 

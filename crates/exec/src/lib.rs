@@ -5,6 +5,8 @@
 //! - [`eval`], [`functions`]: eval/where expressions; [`search`]: search-expression matching.
 //! - [`props`]: search-time fields per sourcetype; [`ops`]: one operator per plan node;
 //!   [`engine`]: the streaming driver.
+//! - [`validate`]: the checks of a query that need no data (function names and arity, regex
+//!   literals), for `spelunk check` and before a run reads data.
 
 pub mod columns;
 pub mod engine;
@@ -14,6 +16,7 @@ pub mod ops;
 pub mod props;
 pub mod search;
 pub mod time;
+pub mod validate;
 pub mod value;
 
 pub use engine::{run, ExecOptions, Execution, RunError, Trace};

@@ -48,6 +48,7 @@ error_codes! {
     InvalidOption = "SPL0205", "invalid option value";
     MissingArgument = "SPL0206", "missing argument";
     PropsConf = "SPL0207", "invalid props.conf";
+    InvalidRegex = "SPL0208", "invalid regular expression";
     // execution: 03xx
     Runtime = "SPL0301", "error while running the query";
     // lints (warnings): 09xx

@@ -63,6 +63,24 @@ pub struct FunctionSpec {
     pub example: &'static str,
 }
 
+impl FunctionSpec {
+    /// `1 argument(s)`, `2 to 3 arguments`, `at least 1 argument(s)`.
+    pub fn arity_text(&self) -> String {
+        match self.max_args {
+            Some(m) if m == self.min_args => format!("{} argument(s)", self.min_args),
+            Some(m) => format!("{} to {m} arguments", self.min_args),
+            None => format!("at least {} argument(s)", self.min_args),
+        }
+    }
+
+    /// The message for a call with `given` arguments when that is not an arity the function
+    /// takes (`None` when it is). The static check (`spelunk check`, before a run reads data)
+    /// and the evaluator both use it.
+    pub fn arity_error(&self, given: usize) -> Option<String> {
+        (given < self.min_args || self.max_args.is_some_and(|m| given > m)).then(|| format!("{}() takes {}; given {given} argument(s)", self.name, self.arity_text()))
+    }
+}
+
 macro_rules! cmd {
     ($name:literal, [$($alias:literal),*], $kind:ident, $impl:literal, [$($opt:literal),*], $syntax:literal, $summary:literal, $desc:literal, $example:literal) => {
         CommandSpec { name: $name, aliases: &[$($alias),*], kind: CommandType::$kind, implemented: $impl,
@@ -516,6 +534,39 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
     func!("latest_time", Aggregate, false, 1, Some(1), "latest_time(field)", "Largest _time of the events having the field.",
         "The `_time` of the latest event of the group that has the field. spelunk parses it but does not compute it yet (`spelunk check` reports it as unsupported).",
         "| makeresults | eval user=\"a\" | stats latest_time(user) as t"),
+    func!("estdc", Aggregate, false, 1, Some(1), "estdc(field)", "Estimated number of distinct values.",
+        "Estimated number of distinct values. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats estdc(user)"),
+    func!("estdc_error", Aggregate, false, 1, Some(1), "estdc_error(field)", "Theoretical error of estdc.",
+        "Theoretical error of estdc. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats estdc_error(user)"),
+    func!("sumsq", Aggregate, false, 1, Some(1), "sumsq(field)", "Sum of the squares of the values.",
+        "Sum of the squares of the values. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats sumsq(bytes)"),
+    func!("rate", Aggregate, false, 1, Some(1), "rate(counter)", "Per-second rate of change of an accumulating counter.",
+        "Per-second rate of change of an accumulating counter. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats rate(bytes)"),
+    func!("rate_avg", Aggregate, false, 1, Some(1), "rate_avg(counter)", "Average per-second rate of counter metrics.",
+        "Average per-second rate of counter metrics. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats rate_avg(bytes)"),
+    func!("rate_sum", Aggregate, false, 1, Some(1), "rate_sum(counter)", "Summed per-second rate of counter metrics.",
+        "Summed per-second rate of counter metrics. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats rate_sum(bytes)"),
+    func!("per_second", Aggregate, false, 1, Some(1), "per_second(field)", "Per-second rate of the summed values (timechart).",
+        "Per-second rate of the summed values (timechart). spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats per_second(bytes)"),
+    func!("per_minute", Aggregate, false, 1, Some(1), "per_minute(field)", "Per-minute rate of the summed values (timechart).",
+        "Per-minute rate of the summed values (timechart). spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats per_minute(bytes)"),
+    func!("per_hour", Aggregate, false, 1, Some(1), "per_hour(field)", "Per-hour rate of the summed values (timechart).",
+        "Per-hour rate of the summed values (timechart). spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats per_hour(bytes)"),
+    func!("per_day", Aggregate, false, 1, Some(1), "per_day(field)", "Per-day rate of the summed values (timechart).",
+        "Per-day rate of the summed values (timechart). spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats per_day(bytes)"),
+    func!("sparkline", Aggregate, false, 0, Some(2), "sparkline[(agg(field)[, span])]", "A small trend chart of an aggregation over time.",
+        "A small trend chart of an aggregation over time. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults count=3 | streamstats count as n | eval user=\"u\".n, bytes=n*100, duration=n | stats sparkline(count)"),
     // ---- eval: conditions and types -----------------------------------------------------------
     func!("if", Eval, true, 3, Some(3), "if(condition, then, else)", "`then` when the condition is true, else `else`.",
         "Returns the second argument when the condition is true and the third otherwise. A condition that is false or null (a comparison with a missing field, say) takes the else branch.",
@@ -717,6 +768,161 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
     func!("spath", Eval, true, 2, Some(2), "spath(json-or-xml, path)", "Value at a path in JSON or XML text.",
         "The eval form of the spath command: the value at a path in JSON or XML text, with `{}` collecting every element of an array.",
         "| makeresults | eval j=\"{\\\"a\\\":{\\\"b\\\":[10,20]}}\", v=spath(j, \"a.b{}\") | table v"),
+    // ---- eval: Splunk functions spelunk parses but does not run yet ---------------------------
+    func!("nullif", Eval, false, 2, Some(2), "nullif(x, y)", "Null when x equals y, else x.",
+        "Null when x equals y, else x. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval u=nullif(user, \"-\") | table u"),
+    func!("isbool", Eval, false, 1, Some(1), "isbool(x)", "True when x is a Boolean.",
+        "True when x is a Boolean. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval b=isbool(x) | table b"),
+    func!("lookup", Eval, false, 2, Some(3), "lookup(table, json-input[, json-output])", "Look values up in a CSV lookup table from eval.",
+        "Look values up in a CSV lookup table from eval. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval r=lookup(\"users.csv\", json_object(\"user\", user)) | table r"),
+    func!("ipmask", Eval, false, 2, Some(2), "ipmask(mask, ip)", "Apply a netmask to an IPv4 address.",
+        "Apply a netmask to an IPv4 address. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval net=ipmask(\"255.255.255.0\", src) | table net"),
+    func!("sha512", Eval, false, 1, Some(1), "sha512(s)", "SHA-512 digest as hex.",
+        "SHA-512 digest as hex. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval h=sha512(user) | table h"),
+    func!("exact", Eval, false, 1, Some(1), "exact(expr)", "Evaluate with full floating-point precision.",
+        "Evaluate with full floating-point precision. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval x=exact(3.14 * n) | table x"),
+    func!("sigfig", Eval, false, 1, Some(1), "sigfig(expr)", "Round to the significant figures of the operands.",
+        "Round to the significant figures of the operands. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval x=sigfig(1.00 * 1111) | table x"),
+    func!("sum", Eval, false, 1, None, "sum(x, y, ...)", "Sum of the numeric arguments.",
+        "Sum of the numeric arguments. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval t=sum(a, b, 1) | table t"),
+    func!("avg", Eval, false, 1, None, "avg(x, y, ...)", "Mean of the numeric arguments.",
+        "Mean of the numeric arguments. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval m=avg(a, b) | table m"),
+    func!("acos", Eval, false, 1, Some(1), "acos(x)", "Arc cosine, in radians.",
+        "Arc cosine, in radians. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval a=acos(x) | table a"),
+    func!("acosh", Eval, false, 1, Some(1), "acosh(x)", "Inverse hyperbolic cosine.",
+        "Inverse hyperbolic cosine. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval a=acosh(x) | table a"),
+    func!("asin", Eval, false, 1, Some(1), "asin(x)", "Arc sine, in radians.",
+        "Arc sine, in radians. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval a=asin(x) | table a"),
+    func!("asinh", Eval, false, 1, Some(1), "asinh(x)", "Inverse hyperbolic sine.",
+        "Inverse hyperbolic sine. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval a=asinh(x) | table a"),
+    func!("atan", Eval, false, 1, Some(1), "atan(x)", "Arc tangent, in radians.",
+        "Arc tangent, in radians. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval a=atan(x) | table a"),
+    func!("atan2", Eval, false, 2, Some(2), "atan2(y, x)", "Arc tangent of y/x, in radians.",
+        "Arc tangent of y/x, in radians. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval a=atan2(y, x) | table a"),
+    func!("atanh", Eval, false, 1, Some(1), "atanh(x)", "Inverse hyperbolic tangent.",
+        "Inverse hyperbolic tangent. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval a=atanh(x) | table a"),
+    func!("cos", Eval, false, 1, Some(1), "cos(x)", "Cosine of an angle in radians.",
+        "Cosine of an angle in radians. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval c=cos(x) | table c"),
+    func!("cosh", Eval, false, 1, Some(1), "cosh(x)", "Hyperbolic cosine.",
+        "Hyperbolic cosine. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval c=cosh(x) | table c"),
+    func!("hypot", Eval, false, 2, Some(2), "hypot(x, y)", "Length of the hypotenuse.",
+        "Length of the hypotenuse. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval h=hypot(x, y) | table h"),
+    func!("sin", Eval, false, 1, Some(1), "sin(x)", "Sine of an angle in radians.",
+        "Sine of an angle in radians. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval s=sin(x) | table s"),
+    func!("sinh", Eval, false, 1, Some(1), "sinh(x)", "Hyperbolic sine.",
+        "Hyperbolic sine. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval s=sinh(x) | table s"),
+    func!("tan", Eval, false, 1, Some(1), "tan(x)", "Tangent of an angle in radians.",
+        "Tangent of an angle in radians. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval t=tan(x) | table t"),
+    func!("tanh", Eval, false, 1, Some(1), "tanh(x)", "Hyperbolic tangent.",
+        "Hyperbolic tangent. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval t=tanh(x) | table t"),
+    func!("bit_and", Eval, false, 2, None, "bit_and(x, y, ...)", "Bitwise AND.",
+        "Bitwise AND. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval b=bit_and(x, 255) | table b"),
+    func!("bit_or", Eval, false, 2, None, "bit_or(x, y, ...)", "Bitwise OR.",
+        "Bitwise OR. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval b=bit_or(x, 1) | table b"),
+    func!("bit_xor", Eval, false, 2, None, "bit_xor(x, y, ...)", "Bitwise XOR.",
+        "Bitwise XOR. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval b=bit_xor(x, 1) | table b"),
+    func!("bit_not", Eval, false, 1, Some(2), "bit_not(x[, bits])", "Bitwise NOT.",
+        "Bitwise NOT. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval b=bit_not(x) | table b"),
+    func!("bit_shift_left", Eval, false, 2, Some(2), "bit_shift_left(x, n)", "Shift the bits left.",
+        "Shift the bits left. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval b=bit_shift_left(x, 2) | table b"),
+    func!("bit_shift_right", Eval, false, 2, Some(2), "bit_shift_right(x, n)", "Shift the bits right.",
+        "Shift the bits right. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval b=bit_shift_right(x, 2) | table b"),
+    func!("commands", Eval, false, 1, Some(1), "commands(search-string)", "The commands a search string uses, as a multivalue field.",
+        "The commands a search string uses, as a multivalue field. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval c=commands(search) | table c"),
+    func!("mvmap", Eval, false, 2, Some(2), "mvmap(mv, expression)", "Apply an expression to each value of a multivalue field.",
+        "Apply an expression to each value of a multivalue field. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval d=mvmap(n, n*2) | table d"),
+    func!("mv_to_json_array", Eval, false, 1, Some(2), "mv_to_json_array(mv[, infer_types])", "A multivalue field as a JSON array.",
+        "A multivalue field as a JSON array. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=mv_to_json_array(users) | table j"),
+    func!("json_array", Eval, false, 0, None, "json_array(v, ...)", "A JSON array of the values.",
+        "A JSON array of the values. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=json_array(1, \"a\") | table j"),
+    func!("json_object", Eval, false, 0, None, "json_object(key, value, ...)", "A JSON object of key/value pairs.",
+        "A JSON object of key/value pairs. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=json_object(\"user\", user) | table j"),
+    func!("json_array_to_mv", Eval, false, 1, Some(2), "json_array_to_mv(json-array[, bool])", "A JSON array as a multivalue field.",
+        "A JSON array as a multivalue field. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval m=json_array_to_mv(j) | table m"),
+    func!("json_append", Eval, false, 3, None, "json_append(json, path, value, ...)", "Append values to arrays in a JSON document.",
+        "Append values to arrays in a JSON document. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=json_append(j, \"a\", 1) | table j"),
+    func!("json_extend", Eval, false, 3, None, "json_extend(json, path, array, ...)", "Extend arrays in a JSON document.",
+        "Extend arrays in a JSON document. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=json_extend(j, \"a\", \"[1]\") | table j"),
+    func!("json_delete", Eval, false, 2, None, "json_delete(json, path, ...)", "Remove keys from a JSON document.",
+        "Remove keys from a JSON document. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=json_delete(j, \"a\") | table j"),
+    func!("json_entries", Eval, false, 1, Some(1), "json_entries(json)", "The key/value pairs of a JSON object.",
+        "The key/value pairs of a JSON object. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval e=json_entries(j) | table e"),
+    func!("json_extract_exact", Eval, false, 1, None, "json_extract_exact(json, key, ...)", "Values of keys taken literally (no path syntax).",
+        "Values of keys taken literally (no path syntax). spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval v=json_extract_exact(j, \"a.b\") | table v"),
+    func!("json_has_key_exists", Eval, false, 2, Some(2), "json_has_key_exists(json, key)", "True when the JSON object has the key.",
+        "True when the JSON object has the key. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval h=json_has_key_exists(j, \"a\") | table h"),
+    func!("json_keys", Eval, false, 1, Some(1), "json_keys(json)", "The keys of a JSON object, as a JSON array.",
+        "The keys of a JSON object, as a JSON array. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval k=json_keys(j) | table k"),
+    func!("json_set", Eval, false, 3, None, "json_set(json, path, value, ...)", "Set values in a JSON document.",
+        "Set values in a JSON document. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=json_set(j, \"a\", 1) | table j"),
+    func!("json_set_exact", Eval, false, 3, None, "json_set_exact(json, key, value, ...)", "Set values of keys taken literally.",
+        "Set values of keys taken literally. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval j=json_set_exact(j, \"a.b\", 1) | table j"),
+    func!("json_valid", Eval, false, 1, Some(1), "json_valid(json)", "True when the text is valid JSON.",
+        "True when the text is valid JSON. spelunk parses it but does not run it yet: `spelunk check` reports a query using it as unsupported.",
+        "| makeresults | eval ok=json_valid(j) | table ok"),
+];
+
+/// Splunk commands spelunk neither runs nor describes. Knowing them keeps `spelunk check`
+/// from calling one a typo of a command it does know (`sistats` is not a misspelt `stats`) and
+/// says "spelunk does not run it yet" instead of "unknown command". From Splunk's Search
+/// Reference (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/ListOfSearchCommands)
+/// and the Machine Learning Toolkit's commands.
+pub static OTHER_COMMANDS: &[&str] = &[
+    "abstract", "accum", "addcoltotals", "af", "analyzefields", "anomalies", "anomalousvalue", "arules", "associate", "audit",
+    "autoregress", "bucketdir", "cofilter", "concurrency", "contingency", "correlate", "counttable", "ctable", "datamodelsimple",
+    "dbinspect", "delete", "deletemodel", "diff", "erex", "fieldsummary", "findtypes", "folderize", "gauge", "gentimes", "geom",
+    "geomfilter", "geostats", "highlight", "history", "iconify", "inputcsv", "inputintelligence", "kmeans", "listmodels",
+    "loadjob", "localize", "localop", "makecontinuous", "mcatalog", "mcollect", "meventcollect", "mpreview", "msearch",
+    "multikv", "noop", "outlier", "outputcsv", "outputtext", "overlap", "pivot", "predict", "rangemap",
+    "redistribute", "reltime", "require", "rtorder", "run", "sample", "savedsearch", "score", "script", "scrub", "searchtxn",
+    "selfjoin", "sendalert", "sendemail", "set", "setfields", "sichart", "sirare", "sistats", "sitimechart", "sitop",
+    "summary", "tags", "timewrap", "tojson", "trendline", "tscollect", "typeahead", "typelearner", "typer", "uniq",
+    "walklex", "x11", "xmlunescape", "xpath", "xsdisplay", "xsfindbestconcept", "xsgetdistances", "xsgetwherecirc",
+    "xslistconcepts", "xslistcontext", "xsupdateddcontext", "xswhere",
 ];
 
 /// Look a command up by name or alias (command names are case-sensitive lower-case in SPL,
@@ -749,6 +955,21 @@ pub fn aggregate(name: &str) -> Option<(&'static FunctionSpec, Option<f64>)> {
         return None;
     }
     function(&lower, FunctionKind::Aggregate).map(|f| (f, None))
+}
+
+/// Is this one of Splunk's commands that spelunk only knows by name ([`OTHER_COMMANDS`])?
+pub fn is_other_command(name: &str) -> bool {
+    OTHER_COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(name))
+}
+
+/// The command `name` is probably a misspelling of: `Some` when `name` is no Splunk command
+/// spelunk knows of and a registered command is a few edits away (`stast`: `stats`). A name far
+/// from every known one is taken for an app's custom command, not a typo.
+pub fn command_typo(name: &str) -> Option<&'static str> {
+    if command(name).is_some() || is_other_command(name) {
+        return None;
+    }
+    crate::diagnostics::did_you_mean(name, command_names())
 }
 
 /// Every command name and alias, for suggestions and completion.
@@ -793,6 +1014,31 @@ mod tests {
 
     /// Every example is a whole query that parses and uses what it documents; every entry has
     /// a description. (crates/cli/tests/help_examples.rs runs the examples.)
+    #[test]
+    fn typos_and_other_commands() {
+        assert_eq!(command_typo("stast"), Some("stats"));
+        assert_eq!(command_typo("evel"), Some("eval"));
+        // Splunk commands spelunk knows by name only, and far-off names, are not typos
+        for name in ["sistats", "mcollect", "erex", "addcoltotals", "tscollect", "stats", "cyberchef"] {
+            assert_eq!(command_typo(name), None, "{name}");
+        }
+        assert!(is_other_command("SISTATS"));
+        for c in OTHER_COMMANDS {
+            assert!(command(c).is_none(), "{c} is registered: remove it from OTHER_COMMANDS");
+        }
+    }
+
+    #[test]
+    fn arity_messages() {
+        let len = function("len", FunctionKind::Eval).expect("len");
+        assert_eq!(len.arity_error(1), None);
+        assert_eq!(len.arity_error(2).as_deref(), Some("len() takes 1 argument(s); given 2 argument(s)"));
+        let substr = function("substr", FunctionKind::Eval).expect("substr");
+        assert_eq!(substr.arity_error(1).as_deref(), Some("substr() takes 2 to 3 arguments; given 1 argument(s)"));
+        let case = function("case", FunctionKind::Eval).expect("case");
+        assert_eq!(case.arity_error(0).as_deref(), Some("case() takes at least 2 argument(s); given 0 argument(s)"));
+    }
+
     #[test]
     fn every_example_is_a_whole_query() {
         for c in COMMANDS {
