@@ -266,8 +266,11 @@ impl Acc {
                 let mut v = vals.clone();
                 v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
                 let p = perc.unwrap_or(50.0);
-                // nearest-rank on the sorted values (Splunk's perc approximates; exact for small sets)
-                let idx = ((p / 100.0) * (v.len() as f64 - 1.0)).round() as usize;
+                // Splunk's default `perc_method = nearest-rank` (limits.conf, [stats]): the value
+                // of 0-based rank floor(p/100 * count); for p=50 and an even count, the upper of
+                // the two middle values. (Splunk approximates past 1000 distinct values; spelunk
+                // stays exact.)
+                let idx = ((p / 100.0) * v.len() as f64).floor() as usize;
                 Value::number(v[idx.min(v.len() - 1)])
             }
             Acc::Mode(m) => m
