@@ -124,8 +124,9 @@ enum Command {
         /// Exit 1 when any query returned rows (for CI and cron).
         #[arg(long)]
         fail_on_results: bool,
-        /// Time zone for `_time` in the output: UTC, Z, +02:00, -0530, ...
-        #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
+        /// Time zone `_time` is shown in: UTC (default), an offset (+02:00, -0530) or a zone name
+        /// (Europe/Paris, with its daylight saving time). Eval's time functions stay in UTC.
+        #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
         tz: Option<String>,
         /// A folder of lookup tables for `lookup` and `inputlookup`: CSV files (`NAME`,
         /// `NAME.csv`, `NAME.csv.gz`) and transforms.conf stanzas with `filename =`.
@@ -147,8 +148,9 @@ enum Command {
         sourcetype: Option<String>,
         #[command(flatten)]
         conf: ConfArgs,
-        /// Time zone for `_time` in the output: UTC, +02:00, ...
-        #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
+        /// Time zone `_time` is shown in: UTC (default), an offset (+02:00, -0530) or a zone name
+        /// (Europe/Paris, with its daylight saving time). Eval's time functions stay in UTC.
+        #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
         tz: Option<String>,
         /// A folder of lookup tables for `lookup` and `inputlookup` (repeatable; default:
         /// ./lookups when it exists).
@@ -252,8 +254,8 @@ fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, lookups: Vec<PathB
             return ExitCode::from(2);
         }
     };
-    let offset = match tz.map(parse_tz).transpose() {
-        Ok(o) => o.unwrap_or(0),
+    let offset = match tz.map(output::DisplayTz::parse).transpose() {
+        Ok(o) => o.unwrap_or_default(),
         Err(e) => {
             errln!("spelunk: {e}");
             return ExitCode::from(2);
@@ -262,38 +264,12 @@ fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, lookups: Vec<PathB
     let mut session = repl::Session::new(planner);
     session.sourcetype = sourcetype;
     session.lookups = lookups;
-    session.out_opts.utc_offset_seconds = offset;
+    session.out_opts.tz = offset;
     repl::install_interrupt(&mut session);
     for d in data {
         errout!("{}", session.handle_line(&format!(".load {}", d.display())));
     }
     repl::run(session)
-}
-
-/// `UTC`, `Z`, `+02:00`, `-0530`, `+2` as seconds east of UTC.
-pub(crate) fn parse_tz(s: &str) -> Result<i32, String> {
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("gmt") {
-        return Ok(0);
-    }
-    let bad = || format!("invalid time zone `{s}`: use UTC or an offset such as +02:00 or -0530");
-    let t = t.strip_prefix("UTC").or_else(|| t.strip_prefix("utc")).unwrap_or(t);
-    let (sign, rest) = match t.as_bytes().first() {
-        Some(b'+') => (1, &t[1..]),
-        Some(b'-') => (-1, &t[1..]),
-        _ => return Err(bad()),
-    };
-    let (h, m) = match rest.split_once(':') {
-        Some((h, m)) => (h, m),
-        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
-        None => (rest, "0"),
-    };
-    let h: i32 = h.parse().map_err(|_| bad())?;
-    let m: i32 = m.parse().map_err(|_| bad())?;
-    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
-        return Err(bad());
-    }
-    Ok(sign * (h * 3600 + m * 60))
 }
 
 pub(crate) fn load_planner(conf: &ConfArgs) -> Result<Planner, String> {
@@ -482,8 +458,8 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             return ExitCode::from(2);
         }
     };
-    let utc_offset_seconds = match o.tz.as_deref().map(parse_tz).transpose() {
-        Ok(t) => t.unwrap_or(0),
+    let display_tz = match o.tz.as_deref().map(output::DisplayTz::parse).transpose() {
+        Ok(t) => t.unwrap_or_default(),
         Err(e) => {
             errln!("spelunk: {e}");
             return ExitCode::from(2);
@@ -628,7 +604,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             read.merge(stats.clone());
             reads += 1;
         }
-        let opts = OutputOptions { utc_offset_seconds, max_width: None };
+        let opts = OutputOptions { tz: display_tz, max_width: None };
         if let Some(file) = &o.out {
             let path = if labelled { per_query_out(file, name) } else { file.clone() };
             let fmt = Format::from_path(&path);

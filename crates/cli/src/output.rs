@@ -13,7 +13,7 @@
 //! - numbers are JSON numbers; a Float64 without fraction prints as an integer (`5`, not `5.0`),
 //!   NaN and infinities as the strings `NaN`, `inf`, `-inf`;
 //! - a `_time` column holding numbers (epoch seconds) prints as ISO-8601 with milliseconds and
-//!   the offset of [`OutputOptions::utc_offset_seconds`] (`2024-03-04T10:00:00.000+00:00`), in
+//!   the zone of [`OutputOptions::tz`] (`2024-03-04T10:00:00.000+00:00`), in
 //!   every format;
 //! - a field a row lacks is left out of its JSON object and is an empty table/CSV cell.
 //!
@@ -73,8 +73,8 @@ impl Format {
 /// How to print.
 #[derive(Debug, Clone, Default)]
 pub struct OutputOptions {
-    /// Offset from UTC, in seconds, for `_time` (0 = UTC; 3600 = `+01:00`).
-    pub utc_offset_seconds: i32,
+    /// The time zone `_time` is shown in (default UTC).
+    pub tz: DisplayTz,
     /// Widest a table may be, in characters (`None`: as wide as its content). Long cell lines
     /// are cut to fit, ending in `…`.
     pub max_width: Option<usize>,
@@ -93,21 +93,67 @@ pub fn write_results(batches: &[RecordBatch], format: Format, out: &mut dyn Writ
     w.flush()
 }
 
+/// The time zone of `--tz`: a fixed offset from UTC, or a named zone of the IANA database
+/// (`America/New_York`), whose offset follows daylight saving time at each instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DisplayTz {
+    /// Seconds east of UTC (0 = UTC; 3600 = `+01:00`).
+    Fixed(i32),
+    Named(chrono_tz::Tz),
+}
+
+impl Default for DisplayTz {
+    fn default() -> Self {
+        DisplayTz::Fixed(0)
+    }
+}
+
+impl DisplayTz {
+    /// `UTC`, `Z`, `GMT`, `+02:00`, `-0530`, `+2`, `UTC+1`, or an IANA name such as
+    /// `Europe/Paris`.
+    pub fn parse(s: &str) -> Result<DisplayTz, String> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("gmt") {
+            return Ok(DisplayTz::Fixed(0));
+        }
+        let bad = || format!("invalid time zone `{s}`: use UTC, an offset such as +02:00 or -0530, or a zone name such as Europe/Paris");
+        let offset = t.strip_prefix("UTC").or_else(|| t.strip_prefix("utc")).unwrap_or(t);
+        let (sign, rest) = match offset.as_bytes().first() {
+            Some(b'+') => (1, &offset[1..]),
+            Some(b'-') => (-1, &offset[1..]),
+            _ => return t.parse::<chrono_tz::Tz>().map(DisplayTz::Named).map_err(|_| bad()),
+        };
+        let (h, m) = match rest.split_once(':') {
+            Some((h, m)) => (h, m),
+            None if rest.len() == 4 => (&rest[..2], &rest[2..]),
+            None => (rest, "0"),
+        };
+        let h: i32 = h.parse().map_err(|_| bad())?;
+        let m: i32 = m.parse().map_err(|_| bad())?;
+        if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+            return Err(bad());
+        }
+        Ok(DisplayTz::Fixed(sign * (h * 3600 + m * 60)))
+    }
+}
+
 /// `_time` as spelunk shows it: ISO-8601 with milliseconds and the UTC offset, e.g.
 /// `2024-03-04T10:00:00.000+00:00`. Sub-millisecond digits are dropped, as Splunk drops them
 /// (after rounding to the microsecond, so that `...523.123` stored as `...523.12299999` is `.123`).
-pub fn format_time(epoch: f64, utc_offset_seconds: i32) -> String {
+pub fn format_time(epoch: f64, tz: DisplayTz) -> String {
     use chrono::TimeZone;
     if !epoch.is_finite() || epoch.abs() > 1e14 {
         return number_text(epoch);
     }
     let micros = (epoch * 1e6).round() as i64;
     let secs = micros.div_euclid(1_000_000);
-    let millis = micros.rem_euclid(1_000_000) / 1000;
-    match chrono::FixedOffset::east_opt(utc_offset_seconds).and_then(|tz| tz.timestamp_opt(secs, (millis * 1_000_000) as u32).single()) {
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string(),
-        None => number_text(epoch),
-    }
+    let nanos = (micros.rem_euclid(1_000_000) / 1000 * 1_000_000) as u32;
+    const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3f%:z";
+    let text = match tz {
+        DisplayTz::Fixed(off) => chrono::FixedOffset::east_opt(off).and_then(|z| z.timestamp_opt(secs, nanos).single()).map(|dt| dt.format(FORMAT).to_string()),
+        DisplayTz::Named(z) => z.timestamp_opt(secs, nanos).single().map(|dt| dt.format(FORMAT).to_string()),
+    };
+    text.unwrap_or_else(|| number_text(epoch))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,7 +227,7 @@ fn cell(a: &dyn Array, row: usize, is_time: bool, opts: &OutputOptions) -> Cell 
         DataType::Float64 => {
             let v = a.as_primitive::<Float64Type>().value(row);
             if is_time {
-                Cell::Text(format_time(v, opts.utc_offset_seconds))
+                Cell::Text(format_time(v, opts.tz))
             } else {
                 Cell::Float(v)
             }
@@ -189,7 +235,7 @@ fn cell(a: &dyn Array, row: usize, is_time: bool, opts: &OutputOptions) -> Cell 
         DataType::Int64 => {
             let v = a.as_primitive::<Int64Type>().value(row);
             if is_time {
-                Cell::Text(format_time(v as f64, opts.utc_offset_seconds))
+                Cell::Text(format_time(v as f64, opts.tz))
             } else {
                 Cell::Int(v)
             }
@@ -413,6 +459,25 @@ fn clip_lines(text: &str, limit: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn time_zones_fixed_and_named_with_daylight_saving() {
+        let tz = |s: &str| DisplayTz::parse(s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tz("UTC"), DisplayTz::Fixed(0));
+        assert_eq!(tz("-0800"), DisplayTz::Fixed(-8 * 3600));
+        assert_eq!(tz("+05:30"), DisplayTz::Fixed(5 * 3600 + 1800));
+        assert_eq!(tz("UTC+1"), DisplayTz::Fixed(3600));
+        // 2024-01-15T12:00:00Z and 2024-07-15T12:00:00Z: Paris is +01:00 in winter, +02:00 in summer
+        let (winter, summer) = (1_705_320_000.0, 1_721_044_800.0);
+        assert_eq!(format_time(winter, tz("Europe/Paris")), "2024-01-15T13:00:00.000+01:00");
+        assert_eq!(format_time(summer, tz("Europe/Paris")), "2024-07-15T14:00:00.000+02:00");
+        assert_eq!(format_time(summer, tz("America/New_York")), "2024-07-15T08:00:00.000-04:00");
+        assert_eq!(format_time(winter, tz("+02:00")), "2024-01-15T14:00:00.000+02:00");
+        for bad in ["Mars/Olympus", "+25:00", "soon", ""] {
+            assert!(DisplayTz::parse(bad).unwrap_err().contains("invalid time zone"), "{bad}");
+        }
+    }
+
     use super::*;
     use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, ListBuilder, StringArray, StringBuilder};
     use arrow::datatypes::{Field, Schema};
@@ -560,15 +625,15 @@ mod tests {
 
     #[test]
     fn time_prints_as_iso_8601_with_the_offset() {
-        assert_eq!(format_time(1709546400.0, 0), "2024-03-04T10:00:00.000+00:00");
-        assert_eq!(format_time(1709546400.0, 3600), "2024-03-04T11:00:00.000+01:00");
-        assert_eq!(format_time(1709546400.0, -5 * 3600 - 1800), "2024-03-04T04:30:00.000-05:30");
-        assert_eq!(format_time(1705315523.123, 0), "2024-01-15T10:45:23.123+00:00", "no float truncation to .122");
-        assert_eq!(format_time(1705315523.9996, 0), "2024-01-15T10:45:23.999+00:00", "milliseconds are truncated");
-        assert_eq!(format_time(-0.25, 0), "1969-12-31T23:59:59.750+00:00");
-        assert_eq!(format_time(f64::NAN, 0), "NaN");
+        assert_eq!(format_time(1709546400.0, DisplayTz::Fixed(0)), "2024-03-04T10:00:00.000+00:00");
+        assert_eq!(format_time(1709546400.0, DisplayTz::Fixed(3600)), "2024-03-04T11:00:00.000+01:00");
+        assert_eq!(format_time(1709546400.0, DisplayTz::Fixed(-5 * 3600 - 1800)), "2024-03-04T04:30:00.000-05:30");
+        assert_eq!(format_time(1705315523.123, DisplayTz::Fixed(0)), "2024-01-15T10:45:23.123+00:00", "no float truncation to .122");
+        assert_eq!(format_time(1705315523.9996, DisplayTz::Fixed(0)), "2024-01-15T10:45:23.999+00:00", "milliseconds are truncated");
+        assert_eq!(format_time(-0.25, DisplayTz::Fixed(0)), "1969-12-31T23:59:59.750+00:00");
+        assert_eq!(format_time(f64::NAN, DisplayTz::Fixed(0)), "NaN");
         let b = batch(vec![("_time", Arc::new(Int64Array::from(vec![1709546400]))), ("t", Arc::new(Float64Array::from(vec![1709546400.0])))]);
-        let opts = OutputOptions { utc_offset_seconds: 7200, max_width: None };
+        let opts = OutputOptions { tz: DisplayTz::Fixed(7200), max_width: None };
         assert_eq!(render_with(std::slice::from_ref(&b), Format::Csv, &opts), "_time,t\n2024-03-04T12:00:00.000+02:00,1709546400\n", "only _time is a time");
         assert_eq!(render_with(std::slice::from_ref(&b), Format::Json, &opts), "[\n{\"_time\":\"2024-03-04T12:00:00.000+02:00\",\"t\":1709546400}\n]\n");
         assert!(render_with(&[b], Format::Table, &opts).contains("2024-03-04T12:00:00.000+02:00"));
@@ -642,7 +707,7 @@ mod tests {
             ("b", Arc::new(StringArray::from(vec!["short"]))),
             ("mv", list(&[Some(&["first value", &"y".repeat(90)])])),
         ]);
-        let t = render_with(&[b], Format::Table, &OutputOptions { utc_offset_seconds: 0, max_width: Some(60) });
+        let t = render_with(&[b], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(60) });
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines.iter().all(|l| l.chars().count() <= 60), "{t}");
         // border, header, separator, the row's two lines (one per value), border
@@ -651,7 +716,7 @@ mod tests {
         assert!(lines[4].contains("yyy…") && !lines[4].contains('x'), "the second value on its own line: {t}");
         // a table that fits is left alone
         let small = batch(vec![("a", Arc::new(StringArray::from(vec!["1"])))]);
-        assert!(!render_with(&[small], Format::Table, &OutputOptions { utc_offset_seconds: 0, max_width: Some(60) }).contains('…'));
+        assert!(!render_with(&[small], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(60) }).contains('…'));
         assert_eq!(clip_lines("abcdef\nab", 4), "abc…\nab");
         assert_eq!(render(&[], Format::Table), "(no results)\n");
         let empty = batch(vec![("user", Arc::new(StringArray::from(Vec::<Option<&str>>::new())))]);
