@@ -23,7 +23,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         other => return Err(format!("bad size {text:?}: unknown unit {other:?}")),
     };
     let bytes = n * mult;
-    if !(bytes >= 1.0) || !bytes.is_finite() {
+    if bytes.is_nan() || bytes < 1.0 || !bytes.is_finite() {
         return Err(format!("bad size {text:?}: must be positive"));
     }
     Ok(bytes.round() as u64)

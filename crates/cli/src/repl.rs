@@ -615,7 +615,7 @@ fn scan(text: &str) -> Scan {
             i += 1;
             continue;
         }
-        if let Some(_) = st.macro_start {
+        if st.macro_start.is_some() {
             if c == b'`' {
                 st.macro_start = None;
             }
@@ -670,7 +670,7 @@ pub fn is_incomplete(text: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // completion
 
-fn filter<'a>(cands: impl IntoIterator<Item = String>, prefix: &str) -> Vec<String> {
+fn filter(cands: impl IntoIterator<Item = String>, prefix: &str) -> Vec<String> {
     let p = prefix.to_ascii_lowercase();
     let mut v: Vec<String> = cands.into_iter().filter(|c| c.to_ascii_lowercase().starts_with(&p)).collect();
     v.sort();
@@ -782,8 +782,8 @@ pub fn highlight(line: &str, v: &Vocab) -> String {
     while i < line.len() {
         let rest = &line[i..];
         let c = rest.chars().next().unwrap_or(' ');
-        if rest.starts_with("```") {
-            let end = rest[3..].find("```").map(|k| k + 6).unwrap_or(rest.len());
+        if let Some(after) = rest.strip_prefix("```") {
+            let end = after.find("```").map(|k| k + 6).unwrap_or(rest.len());
             paint(&mut out, C_COMMENT, &rest[..end]);
             i += end;
             continue;

@@ -185,7 +185,7 @@ pub fn eval(e: &Expr, row: &dyn Row, cx: &EvalContext) -> Result<Value, EvalErro
             let mut found = false;
             for item in list {
                 let w = eval(item, row, cx)?;
-                if any_pair(&v, &w, |a, b| eq(a, b)) {
+                if any_pair(&v, &w, eq) {
                     found = true;
                     break;
                 }
@@ -330,6 +330,28 @@ pub fn like(text: &str, pattern: &str) -> bool {
     spelunk_plan::pushdown::glob(&p, &t, '%', Some('_'))
 }
 
+/// A row with no fields, for constant expressions.
+struct NoFields;
+
+impl Row for NoFields {
+    fn get(&self, _field: &str) -> Value {
+        Value::Null
+    }
+}
+
+/// Evaluate an eval expression that reads no fields (a macro's `iseval` definition or
+/// `validation`): handed to the planner's macro set as its evaluator.
+pub fn const_eval(text: &str) -> Result<spelunk_plan::macros::ConstValue, String> {
+    use spelunk_plan::macros::ConstValue;
+    let expr = spelunk_syntax::parse_expr(text).map_err(|e| e.message)?;
+    let cx = EvalContext::new(crate::engine::ExecOptions::default().now);
+    match eval(&expr, &NoFields, &cx).map_err(|e| e.message)? {
+        Value::Null => Ok(ConstValue::Null),
+        Value::Bool(b) => Ok(ConstValue::Bool(b)),
+        v => Ok(v.to_text().map(ConstValue::Text).unwrap_or(ConstValue::Null)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,27 +399,5 @@ mod tests {
         assert!(like("PutObject", "Put%"));
         assert!(!like("putobject", "Put%"));
         assert!(like("abc", "a_c"));
-    }
-}
-
-/// A row with no fields, for constant expressions.
-struct NoFields;
-
-impl Row for NoFields {
-    fn get(&self, _field: &str) -> Value {
-        Value::Null
-    }
-}
-
-/// Evaluate an eval expression that reads no fields (a macro's `iseval` definition or
-/// `validation`): handed to the planner's macro set as its evaluator.
-pub fn const_eval(text: &str) -> Result<spelunk_plan::macros::ConstValue, String> {
-    use spelunk_plan::macros::ConstValue;
-    let expr = spelunk_syntax::parse_expr(text).map_err(|e| e.message)?;
-    let cx = EvalContext::new(crate::engine::ExecOptions::default().now);
-    match eval(&expr, &NoFields, &cx).map_err(|e| e.message)? {
-        Value::Null => Ok(ConstValue::Null),
-        Value::Bool(b) => Ok(ConstValue::Bool(b)),
-        v => Ok(v.to_text().map(ConstValue::Text).unwrap_or(ConstValue::Null)),
     }
 }

@@ -334,7 +334,7 @@ pub fn call(name: &Ident, args: &[Expr], span: Span, row: &dyn Row, cx: &EvalCon
         }
         "mvsort" => {
             let mut v = a(0)?.into_values();
-            v.sort_by(|x, y| x.to_text().cmp(&y.to_text()));
+            v.sort_by_key(|x| x.to_text());
             Value::from_values(v)
         }
         "mvrange" => match (num(0)?, num(1)?) {
@@ -557,7 +557,7 @@ fn commas(f: f64) -> String {
     let s = int.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

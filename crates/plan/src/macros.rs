@@ -394,8 +394,11 @@ fn undefined(macros: &MacroSet, name: &str, arity: usize, span: Span) -> SplErro
     err
 }
 
+/// A macro call's arguments: `(Some(name), value)` for `name=value`, `(None, value)` by position.
+type CallArgs = Vec<(Option<String>, String)>;
+
 /// Split `name(a, b="x, y")` into the name and its arguments (positional or `k=v`).
-fn parse_call(call: &str) -> Result<(String, Vec<(Option<String>, String)>), String> {
+fn parse_call(call: &str) -> Result<(String, CallArgs), String> {
     let call = call.trim();
     let Some(open) = call.find('(') else {
         if call.is_empty() {

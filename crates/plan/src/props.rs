@@ -89,7 +89,7 @@ impl Props {
                 if let Some(class) = key.strip_prefix("FIELDALIAS-") {
                     entry.aliases.retain(|a| a.class != class);
                     let words: Vec<&str> = value.split_whitespace().collect();
-                    if words.len() < 3 || words.len() % 3 != 0 {
+                    if words.len() < 3 || !words.len().is_multiple_of(3) {
                         return Err(err(format!("expected `field AS alias ...` in {}", key)));
                     }
                     for w in words.chunks(3) {

@@ -1064,7 +1064,7 @@ mod tests {
     #[test]
     fn arities_are_consistent() {
         for f in FUNCTIONS {
-            assert!(f.max_args.map_or(true, |m| m >= f.min_args), "{}", f.name);
+            assert!(f.max_args.is_none_or(|m| m >= f.min_args), "{}", f.name);
         }
     }
 

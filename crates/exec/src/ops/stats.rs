@@ -201,25 +201,15 @@ impl Acc {
                     *hi = Some(hi.map_or(h, |c| c.max(h)));
                 }
             }
-            (Acc::First(a), Acc::First(b)) => {
-                if a.is_none() {
-                    *a = b;
-                }
-            }
-            (Acc::Last(a), Acc::Last(b)) => {
-                if b.is_some() {
-                    *a = b;
-                }
-            }
-            (Acc::Timed { earliest, best }, Acc::Timed { best: b2, .. }) => {
-                if let Some((t, v)) = b2 {
-                    let better = match best {
-                        None => true,
-                        Some((bt, _)) => (*earliest && t < *bt) || (!*earliest && t >= *bt),
-                    };
-                    if better {
-                        *best = Some((t, v));
-                    }
+            (Acc::First(a), Acc::First(b)) if a.is_none() => *a = b,
+            (Acc::Last(a), Acc::Last(b)) if b.is_some() => *a = b,
+            (Acc::Timed { earliest, best }, Acc::Timed { best: Some((t, v)), .. }) => {
+                let better = match best {
+                    None => true,
+                    Some((bt, _)) => (*earliest && t < *bt) || (!*earliest && t >= *bt),
+                };
+                if better {
+                    *best = Some((t, v));
                 }
             }
             _ => {}

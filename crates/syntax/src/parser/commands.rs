@@ -252,7 +252,7 @@ impl<'a> Parser<'a> {
                 let f = self.field_name(&format!("a field name inside `{name}(...)`"))?;
                 arg = Some(AggArg::Field(f));
             }
-            self.close_call(open, &name)?;
+            self.close_call(open, name)?;
         }
         let alias = self.alias()?;
         Ok(Aggregation { func, arg, alias, span: Span::new(nspan.start, self.last_end) })
@@ -371,7 +371,7 @@ impl<'a> Parser<'a> {
             self.advance(1);
             self.ws();
             let field = self.field_name(&format!("a field name inside `{name}(...)`"))?;
-            self.close_call(open, &name)?;
+            self.close_call(open, name)?;
             let alias = self.alias()?;
             conversions.push(Conversion { func: Ident { name: name.to_string(), span: nspan }, field, alias, span: Span::new(nspan.start, self.last_end) });
         }

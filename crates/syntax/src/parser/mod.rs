@@ -374,7 +374,7 @@ impl<'a> Parser<'a> {
             return false;
         };
         let same = if any_case { head.eq_ignore_ascii_case(kw) } else { head == kw };
-        same && rest[kw.len()..].chars().next().map_or(true, |c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | ':' | '*' | '-' | '=' | '!' | '<' | '>' | '\'' | '/')))
+        same && rest[kw.len()..].chars().next().is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | ':' | '*' | '-' | '=' | '!' | '<' | '>' | '\'' | '/')))
     }
 
     /// Consume the keyword `kw` if it is next; return its span.
@@ -453,7 +453,7 @@ impl<'a> Parser<'a> {
                 let next = self.rest()[n..].chars().next();
                 let is_cmd = !word.eq_ignore_ascii_case("search")
                     && crate::registry::command(word).is_some()
-                    && next.map_or(true, |c| c.is_whitespace() || c == '|' || c == ']');
+                    && next.is_none_or(|c| c.is_whitespace() || c == '|' || c == ']');
                 if is_cmd {
                     let span = Span::new(start, start + n);
                     self.advance(n);

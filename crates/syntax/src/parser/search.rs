@@ -260,7 +260,7 @@ impl<'a> Parser<'a> {
                 _ => CmpOp::Ge,
             };
             self.ws();
-            if self.peek().map_or(true, |c| c != '"' && value_stop(c)) {
+            if self.peek().is_none_or(|c| c != '"' && value_stop(c)) {
                 let written = format!("{}{}", word, &self.src[opspan.start..opspan.end]);
                 return Err(self.expected(&format!("a value after `{written}`")));
             }
