@@ -180,6 +180,9 @@ enum Command {
         /// Query files (.spl or security_content detection .yml), or folders: every .spl, .yml
         /// and .yaml file in them and their subfolders.
         files: Vec<PathBuf>,
+        /// A query given on the command line (checked as `<query>`, before any files).
+        #[arg(short = 'e', long = "expr", value_name = "SPL")]
+        expr: Option<String>,
         #[command(flatten)]
         conf: ConfArgs,
     },
@@ -226,7 +229,7 @@ fn real_main() -> ExitCode {
         }
         Some(Command::Repl { data, sourcetype, conf, tz, lookups }) => start_repl(data, sourcetype, lookups, &conf, tz.as_deref()),
         Some(Command::Explain { query, conf, trace, data, lookups }) => explain(&query, &conf, trace, data, lookups),
-        Some(Command::Check { files, conf }) => check(&files, &conf),
+        Some(Command::Check { files, expr, conf }) => check(&files, expr, &conf),
         Some(Command::Help { name }) => help(name.as_deref()),
         None => start_repl(Vec::new(), None, Vec::new(), &ConfArgs::default(), None),
     }
@@ -739,7 +742,7 @@ fn explain(query: &str, conf: &ConfArgs, trace: bool, data: Vec<PathBuf>, lookup
     ExitCode::SUCCESS
 }
 
-fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
+fn check(files: &[PathBuf], expr: Option<String>, conf: &ConfArgs) -> ExitCode {
     let planner = match load_planner(conf) {
         Ok(p) => p,
         Err(e) => {
@@ -748,8 +751,8 @@ fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
         }
     };
     let files = match expand_query_paths(files, true) {
-        Ok(f) if f.is_empty() => {
-            errln!("spelunk: no query: give .spl or detection .yml files, or folders of them");
+        Ok(f) if f.is_empty() && expr.is_none() => {
+            errln!("spelunk: no query: give -e QUERY, .spl or detection .yml files, or folders of them");
             return ExitCode::from(2);
         }
         Ok(f) => f,
@@ -759,9 +762,9 @@ fn check(files: &[PathBuf], conf: &ConfArgs) -> ExitCode {
         }
     };
     let mut worst = 0u8;
-    for f in &files {
-        let name = f.display().to_string();
-        let text = match check::read_query_file(f) {
+    let queries = expr.map(|q| ("<query>".to_string(), Ok(q))).into_iter().chain(files.iter().map(|f| (f.display().to_string(), check::read_query_file(f))));
+    for (name, text) in queries {
+        let text = match text {
             Ok(t) => t,
             Err(e) => {
                 errln!("spelunk: {e}");

@@ -185,6 +185,9 @@ fn check_and_run_validate_functions_and_regexes_without_data() {
         ("fnunknown.spl", "| makeresults | eval n=frobnicate(x)", &["SPL0202", "unknown function `frobnicate`"]),
         // an error after a command spelunk does not run is still an error
         ("late.spl", "| tstats count | eval n=len()", &["SPL0203"]),
+        // time modifiers and aligntime are read before any data
+        ("earliest.spl", "earliest=-2x | stats count", &["SPL0205", "invalid earliest time `-2x`"]),
+        ("aligntime.spl", "* | bin _time span=1h aligntime=bogus | stats count by _time", &["SPL0205", "invalid aligntime time `bogus`"]),
     ];
     for (name, q, wanted) in cases {
         let p = dir.path().join(name);
@@ -215,6 +218,12 @@ fn check_and_run_validate_functions_and_regexes_without_data() {
         let o = spelunk_env(&["check", p.to_str().expect("path")], &[]);
         assert_eq!(o.status.code(), Some(1), "{q}: {}", text(&o.stderr));
         assert!(text(&o.stdout).contains(&format!("unsupported: {named}")), "{q}: {}", text(&o.stdout));
+    }
+    // `check -e` checks a query given on the command line, with the same exit codes
+    for (q, code) in [("* | stats count", 0), ("* | tstats count", 1), ("* | eval n=lenn(x)", 2)] {
+        let o = spelunk_env(&["check", "-e", q], &[]);
+        assert_eq!(o.status.code(), Some(code), "{q}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).starts_with("<query>: "), "{q}");
     }
     // PCRE's literal braces run
     let o = spelunk_env(&["run", "-e", "| makeresults | eval j=\"x={a}\" | rex field=j \"(?<obj>{.+})\" | table obj", "--format", "csv"], &[]);

@@ -15,7 +15,7 @@
 //! function it lacks, a PCRE-only regex construct); every other finding is an error.
 
 use crate::ops::text::{parse_sed, Sed};
-use spelunk_syntax::ast::{AggArg, Arg, CommandKind, Expr, ExprKind, Pipeline, Span, Value};
+use spelunk_syntax::ast::{AggArg, Arg, CmpOp, CommandKind, Expr, ExprKind, Pipeline, SearchExpr, Span, Value};
 use spelunk_syntax::diagnostics::did_you_mean;
 use spelunk_syntax::registry::{self, FunctionKind};
 use spelunk_syntax::{visit, ErrorCode, SplError};
@@ -69,8 +69,41 @@ fn check_pipeline(p: &Pipeline, out: &mut Vec<SplError>) {
                 }
                 visit::walk_subsearches(args, &mut |sub| check_pipeline(sub, out));
             }
-            CommandKind::Search(_) | CommandKind::Bin(_) | CommandKind::Rename(_) | CommandKind::Convert(_) => {}
+            CommandKind::Search(Some(e)) => time_modifiers(e, out),
+            CommandKind::Bin(b) => {
+                for o in b.options.iter().filter(|o| o.key.name.eq_ignore_ascii_case("aligntime")) {
+                    let v = o.value.text.as_str();
+                    if !v.eq_ignore_ascii_case("earliest") && !v.eq_ignore_ascii_case("latest") {
+                        time_spec(v, o.value.span, "aligntime", out);
+                    }
+                }
+            }
+            CommandKind::Search(None) | CommandKind::Rename(_) | CommandKind::Convert(_) => {}
         }
+    }
+}
+
+/// `earliest=` / `latest=` among the top-level terms of a search: the planner makes them the
+/// time range, and an unreadable one would otherwise only fail when the run starts.
+fn time_modifiers(e: &SearchExpr, out: &mut Vec<SplError>) {
+    match e {
+        SearchExpr::And(items, _) => items.iter().for_each(|i| time_modifiers(i, out)),
+        SearchExpr::Compare { field, op: CmpOp::Eq, value, .. } if field.name == "earliest" || field.name == "latest" => {
+            time_spec(&value.text, value.span, &field.name, out);
+        }
+        _ => {}
+    }
+}
+
+/// A time as `earliest=`, `latest=` and `aligntime=` take it: relative (`-24h@h`, `@d+3h`,
+/// `now`), epoch seconds or `%m/%d/%Y:%H:%M:%S`.
+fn time_spec(text: &str, span: Span, what: &str, out: &mut Vec<SplError>) {
+    if crate::time::relative_time(0.0, text).is_none() {
+        out.push(
+            SplError::new(ErrorCode::InvalidOption, span, format!("invalid {what} time `{text}`"))
+                .with_label("not a time")
+                .with_help("expected a relative time such as -24h, -7d@d, @h, @d+3h or now, epoch seconds, or %m/%d/%Y:%H:%M:%S"),
+        );
     }
 }
 
@@ -218,6 +251,16 @@ mod tests {
         // inside stats eval() and subsearches too
         assert_eq!(findings("| makeresults | stats count(eval(len(a, b))) as n"), [(ErrorCode::FunctionArity, "len(a, b)".to_string())]);
         assert_eq!(findings("| makeresults | append [| makeresults | eval x=upperr(a)]"), [(ErrorCode::UnknownFunction, "upperr".to_string())]);
+    }
+
+    #[test]
+    fn times_in_search_and_bin() {
+        assert!(findings("earliest=-24h@h latest=now x=1 | bin _time span=1h aligntime=@d+3h | bin _time span=1h aligntime=earliest").is_empty());
+        assert!(findings("earliest=03/04/2024:10:00:00 latest=1709546400 | stats count").is_empty());
+        assert_eq!(findings("earliest=-2x | stats count"), [(ErrorCode::InvalidOption, "-2x".to_string())]);
+        assert_eq!(findings("a | bin _time span=1h aligntime=bogus"), [(ErrorCode::InvalidOption, "bogus".to_string())]);
+        // not a time modifier: a field compared inside OR
+        assert!(findings("(earliest=foo OR x=1)").is_empty());
     }
 
     #[test]
