@@ -515,6 +515,8 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
     if !data.is_empty() && planned.iter().map(|(_, _, p)| reads_of(&p.plan)).sum::<usize>() > 1 {
         let now = o.now.unwrap_or_else(|| spelunk_exec::ExecOptions::default().now);
         let bound = |t: &Option<String>| t.as_deref().and_then(|t| spelunk_exec::time::relative_time(now, t));
+        // only what the queries need: the union of their fields, the OR of their prefilters
+        let (projection, prefilter) = runner::shared_scan(&planner, &planned.iter().map(|(_, _, p)| p).collect::<Vec<_>>());
         let cfg = runner::LoadConfig {
             data: &data,
             sourcetype: o.sourcetype.clone(),
@@ -524,6 +526,8 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             monitor: Default::default(),
             whole: false,
             range: (bound(&o.earliest), bound(&o.latest)),
+            projection,
+            prefilter,
         };
         match runner::load_events(&cfg, |_| Ok(())) {
             Ok(loaded) => match loaded.cache {

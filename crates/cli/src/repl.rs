@@ -424,6 +424,9 @@ impl Session {
             monitor: monitor.clone(),
             whole: true,
             range: (None, None),
+            // any query may come next: every field, every record
+            projection: spelunk_io::Projection::All,
+            prefilter: Vec::new(),
         };
         let loaded = runner::load_events(&cfg, |eb| {
             *sourcetypes.entry(eb.sourcetype.clone()).or_insert(0u64) += eb.batch.num_rows() as u64;

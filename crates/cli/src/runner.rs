@@ -79,6 +79,65 @@ pub struct LoadConfig<'a> {
     pub whole: bool,
     /// Files wholly outside this time range (epoch seconds) are not read (S3-layout CloudTrail).
     pub range: (Option<f64>, Option<f64>),
+    /// The fields to extract: everything for the REPL (any query may come), the union of the
+    /// queries' needs for a batch run ([`shared_scan`]).
+    pub projection: spelunk_io::Projection,
+    /// Records whose raw text fails this are not parsed (empty: none skipped).
+    pub prefilter: Vec<Vec<String>>,
+}
+
+/// The most term groups a combined prefilter may have before it is dropped (the OR of several
+/// queries' prefilters multiplies their groups).
+const SHARED_PREFILTER_GROUPS: usize = 64;
+
+/// What one read of the data must give so that every one of these queries can run over it: the
+/// union of the fields their scans would extract (with `_raw` when a query prefilters on it:
+/// each query's own prefilter is applied to the kept events, [`as_scanned`]) and a prefilter
+/// letting through every record any of them wants (the OR of theirs; none when one of them
+/// has none). Queries with subsearches get everything: the subsearches' needs are not
+/// summarised here.
+pub fn shared_scan(planner: &Planner, planned: &[&Planned]) -> (spelunk_io::Projection, Vec<Vec<String>>) {
+    let everything = (spelunk_io::Projection::All, Vec::new());
+    let readers: Vec<&&Planned> = planned.iter().filter(|p| p.plan.source == Source::Events).collect();
+    if readers.is_empty() || planned.iter().any(|p| p.plan.nodes.iter().any(|n| n.op.subsearch().is_some())) {
+        return everything;
+    }
+    let mut fields = std::collections::BTreeSet::new();
+    let mut all = false;
+    for p in &readers {
+        match planner.scan_fields_any(&p.plan.projection) {
+            spelunk_plan::Projection::All => all = true,
+            spelunk_plan::Projection::Fields(f) => fields.extend(f),
+        }
+    }
+    if readers.iter().any(|p| !p.prefilter.is_empty()) {
+        fields.insert("_raw".to_string());
+    }
+    let projection = if all { spelunk_io::Projection::All } else { spelunk_io::Projection::Fields(fields) };
+    // (A1 and A2) or (B1) = (A1 or B1) and (A2 or B1): every pair of groups, their terms merged
+    let mut prefilter: Vec<Vec<String>> = Vec::new();
+    for (i, p) in readers.iter().enumerate() {
+        if p.prefilter.is_empty() {
+            return (projection, Vec::new());
+        }
+        if i == 0 {
+            prefilter = p.prefilter.clone();
+            continue;
+        }
+        let mut next = Vec::new();
+        for a in &prefilter {
+            for b in &p.prefilter {
+                let mut g = a.clone();
+                g.extend(b.iter().filter(|t| !a.contains(t)).cloned());
+                next.push(g);
+            }
+        }
+        if next.len() > SHARED_PREFILTER_GROUPS {
+            return (projection, Vec::new());
+        }
+        prefilter = next;
+    }
+    (projection, prefilter)
 }
 
 /// What reading all of the data once gave.
@@ -92,7 +151,7 @@ pub struct Loaded {
     pub files: usize,
 }
 
-/// Read every event of the data once, with every field (no projection, no prefilter), keeping
+/// Read every event of the data once, with the fields and prefilter of `cfg`, keeping
 /// the batches in memory while they take at most `cfg.cap` bytes; `each` sees every batch
 /// read. The REPL's `.load` and `run` with several queries (or subsearches) read through this.
 pub fn load_events(cfg: &LoadConfig, mut each: impl FnMut(&EventBatch) -> Result<(), String>) -> Result<Loaded, String> {
@@ -114,7 +173,8 @@ pub fn load_events(cfg: &LoadConfig, mut each: impl FnMut(&EventBatch) -> Result
     }
     let _progress = crate::progress::Progress::start(cfg.progress, "load", crate::progress::total_bytes(&files), cfg.monitor.clone());
     let opts = ScanOptions {
-        projection: spelunk_io::Projection::All,
+        projection: cfg.projection.clone(),
+        raw_prefilter: cfg.prefilter.clone(),
         sourcetype: cfg.sourcetype.clone(),
         host: hostname(),
         monitor: Some(cfg.monitor.clone()),
@@ -438,4 +498,38 @@ fn execute_parallel(
     let (batches, mut trace) = ex.finish().map_err(Failure::Exec)?;
     trace.rows_in = rows_in;
     Ok(Outcome { batches, stats: Some(stats), trace })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(planner: &Planner, q: &str) -> Planned {
+        planner.plan(q).unwrap_or_else(|e| panic!("{q}: {}", e.error.message))
+    }
+
+    /// One read for several queries extracts what any of them needs and skips only the records
+    /// none of them wants.
+    #[test]
+    fn a_shared_read_unites_fields_and_ors_prefilters() {
+        let planner = Planner::builtin().expect("built-in configuration");
+        let a = planned(&planner, "errorCode=AccessDenied | stats count by user_name");
+        let b = planned(&planner, "eventName=GetUser userAgent=aws-cli* | table eventName");
+        let (projection, prefilter) = shared_scan(&planner, &[&a, &b]);
+        let spelunk_io::Projection::Fields(f) = projection else { panic!("all fields") };
+        for name in ["errorCode", "user_name", "eventName", "userAgent", "_raw"] {
+            assert!(f.contains(name), "{name} in {f:?}");
+        }
+        // (AccessDenied) or (GetUser and aws-cli*...): every pair of groups merged
+        assert!(!prefilter.is_empty());
+        for g in &prefilter {
+            assert!(g.iter().any(|t| t.eq_ignore_ascii_case("AccessDenied")), "{prefilter:?}");
+        }
+        // a query without a prefilter lets every record through
+        let c = planned(&planner, "* | stats count");
+        assert!(shared_scan(&planner, &[&a, &c]).1.is_empty());
+        // a subsearch's needs are not summarised: everything is read
+        let d = planned(&planner, "a | append [search b]");
+        assert!(matches!(shared_scan(&planner, &[&a, &d]), (spelunk_io::Projection::All, p) if p.is_empty()));
+    }
 }

@@ -307,7 +307,8 @@ fn several_queries_print_one_json_object() {
 /// the memory limit each query reads it, and the summary says so.
 #[test]
 fn several_queries_read_the_data_once() {
-    let args = ["run", BOTH[1], BOTH[1], "-e", "`cloudtrail` | stats count", "--data", "testdata/cloudtrail", "--format", "ndjson"];
+    // the read extracts what any query needs: `table *` makes that every field
+    let args = ["run", BOTH[1], BOTH[1], "-e", "`cloudtrail` | table * | stats count", "--data", "testdata/cloudtrail", "--format", "ndjson"];
     let o = spelunk_env(&args, &[]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let err = text(&o.stderr);
@@ -327,6 +328,11 @@ fn several_queries_read_the_data_once() {
     assert_eq!(o3.stdout, o.stdout);
     let err = text(&o3.stderr);
     assert!(err.contains("in 3 reads of the data") && err.contains("more than 1.0 MiB of memory"), "{err}");
+    // without `table *`, the one read extracts only the fields the queries name, and skips the
+    // records none of them wants: far less memory
+    let o4 = spelunk_env(&["run", BOTH[1], BOTH[1], "--data", "testdata/cloudtrail", "--format", "ndjson"], &[("SPELUNK_CACHE_MB", "1")]);
+    let err = text(&o4.stderr);
+    assert!(err.contains("2 queries run, 12 row(s); one read for all queries (") && err.contains("ruled out by raw-text prefilter"), "{err}");
     // one query: the same summary shape
     let o = spelunk_env(&["run", BOTH[1], "--data", "testdata/cloudtrail"], &[]);
     let err = text(&o.stderr);
