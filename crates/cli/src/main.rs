@@ -526,6 +526,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             monitor: Default::default(),
             whole: false,
             range: (bound(&o.earliest), bound(&o.latest)),
+            threads: runner::thread_count(o.threads),
             projection,
             prefilter,
         };

@@ -424,6 +424,7 @@ impl Session {
             monitor: monitor.clone(),
             whole: true,
             range: (None, None),
+            threads: 1,
             // any query may come next: every field, every record
             projection: spelunk_io::Projection::All,
             prefilter: Vec::new(),

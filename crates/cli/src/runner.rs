@@ -79,6 +79,8 @@ pub struct LoadConfig<'a> {
     pub whole: bool,
     /// Files wholly outside this time range (epoch seconds) are not read (S3-layout CloudTrail).
     pub range: (Option<f64>, Option<f64>),
+    /// Reader threads, for a batch run's read (`whole` reads stay on one thread).
+    pub threads: usize,
     /// The fields to extract: everything for the REPL (any query may come), the union of the
     /// queries' needs for a batch run ([`shared_scan`]).
     pub projection: spelunk_io::Projection,
@@ -163,9 +165,9 @@ pub fn load_events(cfg: &LoadConfig, mut each: impl FnMut(&EventBatch) -> Result
     if off.is_some() && !cfg.whole {
         return Ok(Loaded { cache: None, note: off, stats: walk_stats, files: nfiles });
     }
-    if !cfg.whole {
+    if !cfg.whole && cfg.prefilter.is_empty() && cfg.projection == spelunk_io::Projection::All {
         // Arrow memory is at least the size of the text it holds: plain files larger than the
-        // limit cannot fit, whatever their compressed neighbours hold
+        // limit cannot fit whole, whatever their compressed neighbours hold
         let plain: u64 = files.iter().filter(|f| !f.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))).filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
         if plain > cfg.cap as u64 {
             return Ok(Loaded { cache: None, note: Some(over(format!("the files hold {},", mib(plain as usize)))), stats: walk_stats, files: nfiles });
@@ -186,6 +188,9 @@ pub fn load_events(cfg: &LoadConfig, mut each: impl FnMut(&EventBatch) -> Result
         if let Some(w) = walk_stats.warnings.first() {
             return Err(w.to_string());
         }
+    }
+    if !cfg.whole && cfg.threads > 1 {
+        return load_in_parallel(cfg, &files, opts, walk_stats, pruned, over);
     }
     let units = files.into_iter().map(|path| spelunk_io::WorkUnit { path, range: None }).collect();
     let mut scanner = spelunk_io::scan_units(units, opts);
@@ -213,6 +218,68 @@ pub fn load_events(cfg: &LoadConfig, mut each: impl FnMut(&EventBatch) -> Result
     stats.files_pruned += pruned;
     let cache = kept.map(|batches| CachedEvents { batches, stats: stats.clone(), memory });
     Ok(Loaded { cache, note, stats, files: nfiles })
+}
+
+/// [`load_events`] for a batch run on several cores: `threads` workers read the work units
+/// (files, and byte ranges of big NDJSON files), the batches are put back in the units' order
+/// (the order one reader gives), and reading stops on every worker once the kept events pass
+/// the memory cap.
+fn load_in_parallel(cfg: &LoadConfig, files: &[PathBuf], opts: ScanOptions, walk_stats: ScanStats, pruned: usize, over: impl Fn(String) -> String) -> Result<Loaded, String> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let nfiles = files.len();
+    let units = spelunk_io::plan_units(files, CHUNK_BYTES);
+    let (next, memory, full) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicBool::new(false));
+    type Part = (usize, Vec<EventBatch>, ScanStats);
+    let parts: Vec<Result<Vec<Part>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..cfg.threads.min(units.len()).max(1))
+            .map(|_| {
+                std::thread::Builder::new().name("spelunk-load".into()).stack_size(WORKER_STACK).spawn_scoped(scope, || -> Result<Vec<Part>, String> {
+                    let mut mine = Vec::new();
+                    while !full.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(unit) = units.get(i) else { break };
+                        let mut scanner = spelunk_io::scan_units(vec![unit.clone()], opts.clone());
+                        let mut batches = Vec::new();
+                        for eb in scanner.by_ref() {
+                            let eb = eb.map_err(|e| e.to_string())?;
+                            if memory.fetch_add(eb.batch.get_array_memory_size(), Ordering::Relaxed) + eb.batch.get_array_memory_size() > cfg.cap {
+                                full.store(true, Ordering::Relaxed);
+                                break;
+                            }
+                            batches.push(eb);
+                        }
+                        mine.push((i, batches, scanner.stats().clone()));
+                    }
+                    Ok(mine)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| Err("a reader thread panicked".to_string())),
+                Err(e) => Err(format!("cannot start a reader thread: {e}")),
+            })
+            .collect()
+    });
+    let mut all: Vec<Part> = Vec::new();
+    for p in parts {
+        all.extend(p?);
+    }
+    all.sort_by_key(|(i, _, _)| *i);
+    let mut stats = walk_stats;
+    let mut batches = Vec::new();
+    for (_, b, st) in all {
+        stats.merge(st);
+        batches.extend(b);
+    }
+    stats.files_pruned += pruned;
+    let memory = memory.into_inner();
+    if full.into_inner() {
+        return Ok(Loaded { cache: None, note: Some(over("the events take".to_string())), stats, files: nfiles });
+    }
+    let cache = CachedEvents { batches, stats: stats.clone(), memory };
+    Ok(Loaded { cache: Some(cache), note: None, stats, files: nfiles })
 }
 
 /// The results of a run.
@@ -276,6 +343,19 @@ pub fn scan_options(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Sc
     }
 }
 
+/// The threads to use: `requested` (`--threads`), else `SPELUNK_THREADS` (benchmarks compare 1
+/// and N threads with it), else one per core.
+pub fn thread_count(requested: usize) -> usize {
+    match requested {
+        0 => std::env::var("SPELUNK_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        n => n,
+    }
+}
+
 /// Run a planned query.
 pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<Outcome, Failure> {
     let mut exec_opts = ExecOptions { earliest: cfg.earliest.clone(), latest: cfg.latest.clone(), ..ExecOptions::default() };
@@ -294,20 +374,12 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
         return Err(Failure::NoData);
     }
     let monitor = cfg.monitor.clone().unwrap_or_default();
+    let threads = thread_count(cfg.threads);
     if let Some(cache) = &cfg.cached {
-        return execute_cached(planner, planned, cache, &exec_opts, &monitor);
+        return execute_cached(planner, planned, cache, &exec_opts, &monitor, threads);
     }
     let mut opts = scan_options(planner, planned, cfg);
     opts.monitor = Some(monitor.clone());
-    let threads = match cfg.threads {
-        // SPELUNK_THREADS sets the default (benchmarks compare 1 and N threads with it)
-        0 => std::env::var("SPELUNK_THREADS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-        n => n,
-    };
     if threads > 1 {
         if let Some(k) = spelunk_exec::engine::parallel_split(&planned.plan) {
             return execute_parallel(planner, planned, cfg, opts, &exec_opts, k, threads);
@@ -334,13 +406,29 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
 /// Each batch is first cut down as the scan would have read it: rows whose `_raw` lacks the
 /// plan's prefilter terms dropped, columns the plan does not need dropped; the engine then
 /// applies search-time fields and the time range as for a fresh scan.
-fn execute_cached(planner: &Planner, planned: &Planned, cache: &CachedEvents, exec_opts: &ExecOptions, monitor: &ScanMonitor) -> Result<Outcome, Failure> {
+fn execute_cached(planner: &Planner, planned: &Planned, cache: &CachedEvents, exec_opts: &ExecOptions, monitor: &ScanMonitor, threads: usize) -> Result<Outcome, Failure> {
     use std::sync::atomic::Ordering;
     let projection = match planner.scan_fields_any(&planned.plan.projection) {
         spelunk_plan::Projection::All => None,
         spelunk_plan::Projection::Fields(f) => Some(f),
     };
     let prefilter = spelunk_io::Prefilter::new(&planned.prefilter);
+    // an aggregation that merges regardless of event order: the kept batches split across cores
+    if let Some(k) = spelunk_exec::engine::parallel_split(&planned.plan).filter(|_| threads > 1 && cache.batches.len() > 1) {
+        let feed = |i: usize, push: &mut dyn FnMut(&str, RecordBatch) -> Result<(), Failure>| -> Result<Option<ScanStats>, Failure> {
+            let Some(eb) = cache.batches.get(i) else { return Ok(None) };
+            monitor.events.fetch_add(eb.batch.num_rows() as u64, Ordering::Relaxed);
+            let b = as_scanned(&eb.batch, projection.as_ref(), prefilter.as_ref()).map_err(|e| Failure::Exec(ExecError::arrow(e)))?;
+            let prefiltered = (eb.batch.num_rows() - b.num_rows()) as u64;
+            if b.num_rows() > 0 {
+                push(&eb.sourcetype, b)?;
+            }
+            Ok(Some(ScanStats { prefiltered, ..ScanStats::default() }))
+        };
+        let (batches, trace, read) = aggregate_in_parallel(planner, &planned.plan, exec_opts, k, threads.min(cache.batches.len()), monitor, &feed)?;
+        let stats = ScanStats { warnings: Vec::new(), skipped: Default::default(), prefiltered: read.prefiltered, ..cache.stats.clone() };
+        return Ok(Outcome { batches, stats: Some(stats), trace });
+    }
     let mut prefiltered = 0u64;
     let mut events = cache.batches.iter().filter_map(|eb| {
         if monitor.is_cancelled() {
@@ -430,19 +518,49 @@ fn execute_parallel(
     k: usize,
     threads: usize,
 ) -> Result<Outcome, Failure> {
-    use spelunk_exec::ops::stats::Groups;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let plan = &planned.plan;
-    let spelunk_plan::Op::Stats(spec) = &plan.nodes[k].op else {
-        return Err(Failure::Exec(ExecError::msg("internal: parallel split is not at a stats command")));
-    };
     let (files, mut stats) = input_files(planned, cfg, exec_opts)?;
     let monitor = opts.monitor.clone().unwrap_or_default();
     let _progress = crate::progress::Progress::start(cfg.progress, "scan", crate::progress::total_bytes(&files), monitor.clone());
     let units = spelunk_io::plan_units(&files, CHUNK_BYTES);
+    let feed = |i: usize, push: &mut dyn FnMut(&str, RecordBatch) -> Result<(), Failure>| -> Result<Option<ScanStats>, Failure> {
+        let Some(unit) = units.get(i) else { return Ok(None) };
+        let mut scanner = spelunk_io::scan_units(vec![unit.clone()], opts.clone());
+        for eb in scanner.by_ref() {
+            let eb = eb.map_err(input_failure)?;
+            push(&eb.sourcetype, eb.batch)?;
+        }
+        Ok(Some(scanner.stats().clone()))
+    };
+    let (batches, trace, read) = aggregate_in_parallel(planner, &planned.plan, exec_opts, k, threads.min(units.len()).max(1), &monitor, &feed)?;
+    stats.merge(read);
+    Ok(Outcome { batches, stats: Some(stats), trace })
+}
+
+/// Work unit `i` of a parallel run: its event batches pushed (sourcetype, batch), its scan
+/// statistics returned; `None` past the last unit.
+type Feed<'a> = dyn Fn(usize, &mut dyn FnMut(&str, RecordBatch) -> Result<(), Failure>) -> Result<Option<ScanStats>, Failure> + Sync + 'a;
+
+/// The parallel half of a plan split at its `stats` (index `k`): `threads` workers take work
+/// units by index from `feed` (which pushes each unit's event batches and returns its scan
+/// statistics, or `None` past the last unit), run the commands before `k` and aggregate
+/// partially; the partials are merged and the rest of the plan runs on the merged table.
+fn aggregate_in_parallel(
+    planner: &Planner,
+    plan: &spelunk_plan::LogicalPlan,
+    exec_opts: &ExecOptions,
+    k: usize,
+    threads: usize,
+    monitor: &ScanMonitor,
+    feed: &Feed,
+) -> Result<(Vec<RecordBatch>, Trace, ScanStats), Failure> {
+    use spelunk_exec::ops::stats::Groups;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let spelunk_plan::Op::Stats(spec) = &plan.nodes[k].op else {
+        return Err(Failure::Exec(ExecError::msg("internal: parallel split is not at a stats command")));
+    };
     let next = AtomicUsize::new(0);
     let results: Vec<Result<(Groups, ScanStats, u64), Failure>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads.min(units.len()).max(1))
+        let handles: Vec<_> = (0..threads.max(1))
             .map(|_| {
                 std::thread::Builder::new().name("spelunk-worker".into()).stack_size(WORKER_STACK).spawn_scoped(scope, || -> Result<(Groups, ScanStats, u64), Failure> {
                     let mut ex = spelunk_exec::Execution::new_prefix(planner, plan, k, exec_opts).map_err(Failure::Exec)?;
@@ -454,17 +572,18 @@ fn execute_parallel(
                             return Err(Failure::Cancelled);
                         }
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(unit) = units.get(i) else { break };
-                        let mut scanner = spelunk_io::scan_units(vec![unit.clone()], opts.clone());
-                        for eb in scanner.by_ref() {
-                            let eb = eb.map_err(input_failure)?;
-                            ex.push_events(&eb.sourcetype, eb.batch).map_err(Failure::Exec)?;
+                        let mut push = |sourcetype: &str, batch: RecordBatch| -> Result<(), Failure> {
+                            ex.push_events(sourcetype, batch).map_err(Failure::Exec)?;
                             for b in ex.take_output() {
                                 rows += b.num_rows() as u64;
                                 groups.update_batch(spec, &b, ex.context()).map_err(Failure::Exec)?;
                             }
+                            Ok(())
+                        };
+                        match feed(i, &mut push)? {
+                            Some(st) => stats.merge(st),
+                            None => break,
                         }
-                        stats.merge(scanner.stats().clone());
                     }
                     let cx = spelunk_exec::eval::EvalContext::new(exec_opts.now);
                     let (rest, _) = ex.finish().map_err(Failure::Exec)?;
@@ -485,6 +604,7 @@ fn execute_parallel(
             .collect()
     });
     let mut merged = Groups::default();
+    let mut stats = ScanStats::default();
     let mut rows_in = 0;
     for r in results {
         let (g, st, rows) = r?;
@@ -497,7 +617,7 @@ fn execute_parallel(
     ex.push(table).map_err(Failure::Exec)?;
     let (batches, mut trace) = ex.finish().map_err(Failure::Exec)?;
     trace.rows_in = rows_in;
-    Ok(Outcome { batches, stats: Some(stats), trace })
+    Ok((batches, trace, stats))
 }
 
 #[cfg(test)]
