@@ -82,6 +82,16 @@ fn may_hide_time(op: &Op) -> bool {
         Op::Convert(c) => c.conversions.iter().any(|cv| cv.field == "_time" || cv.field.contains('*') || cv.alias.as_deref() == Some("_time")),
         Op::Bin(b) => b.field == "_time" || b.alias.as_deref() == Some("_time"),
         Op::Stats(s) => s.mode != StatsMode::Stats && s.aggs.iter().any(|a| a.name == "_time"),
+        // commands that set fields named by their arguments or by the data
+        Op::Rex { regex, sed, field, .. } => if *sed { field == "_time" } else { regex.contains("<_time>") || regex.contains("'_time'") },
+        Op::Spath { output, path, .. } => match (output, path) {
+            (Some(o), _) => o == "_time",
+            // every path of the JSON becomes a field: `_time` among them, perhaps
+            (None, None) => true,
+            (None, Some(p)) => p == "_time",
+        },
+        Op::Lookup(l) => l.outputs.as_ref().is_none_or(|o| o.iter().any(|(_, f)| f == "_time")),
+        Op::MvExpand { field, .. } | Op::MakeMv { field, .. } => field == "_time",
         _ => false,
     }
 }

@@ -289,7 +289,12 @@ impl BinOp {
                 let Some(x) = v.as_f64() else { return v };
                 match span {
                     BinSpan::Width(w) => {
-                        let k = ((x - align) / w).floor();
+                        // x/w carries x's rounding error (a millisecond time such as
+                        // 1705312800.123 is stored as ...122.99998 ms): a quotient within that
+                        // error below a boundary belongs to the bucket starting there
+                        let q = (x - align) / w;
+                        let err = (x.abs() + align.abs()) * 8.0 * f64::EPSILON / w;
+                        let k = if q.round() > q && q.round() - q <= err { q.round() } else { q.floor() };
                         let (b, hi) = match decimals {
                             Some(d) => (k / d + align, (k + 1.0) / d + align),
                             None => (k * w + align, k * w + w + align),
