@@ -149,7 +149,7 @@ fn deeply_nested_expressions_run_on_worker_threads() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let q = dir.path().join("deep.spl");
-    std::fs::write(&q, format!("* | eval x=1, y={e} | stats count")).expect("write");
+    std::fs::write(&q, format!("* | eval x=1, y=if({e}, 1, 0) | stats count")).expect("write");
     let o = spelunk(&["run", q.to_str().expect("utf8 path"), "--data", "testdata/cloudtrail", "--threads", "2", "--format", "csv", "-q"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "count\n488\n");

@@ -196,6 +196,8 @@ pub fn call(name: &Ident, args: &[Expr], span: Span, row: &dyn Row, cx: &EvalCon
                 (Some(f), Some("duration")) => Value::Str(duration(f)),
                 _ => match v {
                     Value::Null => Value::Null,
+                    // the Search Reference's example: tostring(1==1) is "True"
+                    Value::Bool(b) => Value::Str(if b { "True" } else { "False" }.into()),
                     Value::Multi(_) => v,
                     other => Value::Str(other.to_text().unwrap_or_default()),
                 },

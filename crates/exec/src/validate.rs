@@ -44,7 +44,12 @@ fn check_pipeline(p: &Pipeline, out: &mut Vec<SplError>) {
         }
         match &c.kind {
             CommandKind::Where(e) => expr(e, out),
-            CommandKind::Eval(assignments) => assignments.iter().for_each(|a| expr(&a.value, out)),
+            CommandKind::Eval(assignments) => {
+                for a in assignments {
+                    expr(&a.value, out);
+                    boolean_assignment(&a.field.name, &a.value, out);
+                }
+            }
             CommandKind::Stats(s) => {
                 for a in &s.aggs {
                     if let Some(AggArg::Eval(e)) = &a.arg {
@@ -103,6 +108,33 @@ fn time_spec(text: &str, span: Span, what: &str, out: &mut Vec<SplError>) {
             SplError::new(ErrorCode::InvalidOption, span, format!("invalid {what} time `{text}`"))
                 .with_label("not a time")
                 .with_help("expected a relative time such as -24h, -7d@d, @h, @d+3h or now, epoch seconds, or %m/%d/%Y:%H:%M:%S"),
+        );
+    }
+}
+
+/// Eval functions whose result is a Boolean.
+const BOOLEAN_FUNCTIONS: &[&str] = &["like", "match", "cidrmatch", "searchmatch", "isnull", "isnotnull", "isnum", "isstr", "isint", "isbool", "true", "false", "in"];
+
+/// "The result of an eval expression cannot be a Boolean" (Search Reference, eval): a
+/// comparison, `AND`/`OR`/`NOT`, `LIKE`, `IN` or a Boolean function assigned to a field is an
+/// error; `if(<bool>, ...)` or `tostring(<bool>)` turn it into a value.
+fn boolean_assignment(field: &str, e: &Expr, out: &mut Vec<SplError>) {
+    use spelunk_syntax::ast::{BinaryOp, UnaryOp};
+    let mut top = e;
+    while let ExprKind::Paren(inner) = &top.kind {
+        top = inner;
+    }
+    let boolean = match &top.kind {
+        ExprKind::Binary { op, .. } => matches!(op, BinaryOp::Or | BinaryOp::Xor | BinaryOp::And | BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Like),
+        ExprKind::Unary { op: UnaryOp::Not, .. } | ExprKind::In { .. } => true,
+        ExprKind::Call { name, .. } => BOOLEAN_FUNCTIONS.contains(&name.name.to_ascii_lowercase().as_str()),
+        _ => false,
+    };
+    if boolean {
+        out.push(
+            SplError::new(ErrorCode::InvalidArgument, e.span, format!("`{field}` cannot be assigned a Boolean result"))
+                .with_label("a true/false result")
+                .with_help("the result of an eval expression cannot be a Boolean: write if(<condition>, \"yes\", \"no\") or tostring(<condition>)"),
         );
     }
 }
@@ -251,6 +283,16 @@ mod tests {
         // inside stats eval() and subsearches too
         assert_eq!(findings("| makeresults | stats count(eval(len(a, b))) as n"), [(ErrorCode::FunctionArity, "len(a, b)".to_string())]);
         assert_eq!(findings("| makeresults | append [| makeresults | eval x=upperr(a)]"), [(ErrorCode::UnknownFunction, "upperr".to_string())]);
+    }
+
+    #[test]
+    fn eval_cannot_assign_a_boolean() {
+        for q in ["| makeresults | eval b=1<2", "| makeresults | eval b=(a=\"x\")", "| makeresults | eval b=isnull(a)", "| makeresults | eval b=a like \"x%\"", "| makeresults | eval b=NOT a", "| makeresults | eval b=a IN (1, 2)"] {
+            assert_eq!(findings(q).len(), 1, "{q}");
+        }
+        for q in ["| makeresults | eval b=if(1<2, \"y\", \"n\")", "| makeresults | eval b=tostring(1<2)", "| makeresults | where 1<2", "| makeresults | stats count(eval(a=1)) as n"] {
+            assert!(findings(q).is_empty(), "{q}");
+        }
     }
 
     #[test]
