@@ -99,7 +99,7 @@ enum Command {
         sourcetype: Option<String>,
         #[command(flatten)]
         conf: ConfArgs,
-        /// Fail (exit 1) on any skipped input instead of reporting it and going on.
+        /// Fail (exit 2) on any skipped input instead of reporting it and going on.
         #[arg(long)]
         strict: bool,
         /// Only events at or after this time: a time modifier as in the query (-24h, -7d@d,
@@ -394,7 +394,7 @@ fn expand_query_paths(files: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>
             let ext = p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
             if p.is_dir() && recursive {
                 walk(&p, recursive, out)?;
-            } else if p.is_file() && (ext.as_deref() == Some("spl") || (recursive && check::is_yaml(&p))) {
+            } else if p.is_file() && (ext.as_deref() == Some("spl") || check::is_yaml(&p)) {
                 out.push(p);
             }
         }
@@ -407,8 +407,7 @@ fn expand_query_paths(files: &[PathBuf], recursive: bool) -> Result<Vec<PathBuf>
             walk(f, recursive, &mut v)?;
             v.sort();
             if v.is_empty() {
-                let what = if recursive { ".spl or .yml" } else { ".spl" };
-                return Err(format!("no {what} files in {}", f.display()));
+                return Err(format!("no .spl or .yml files in {}", f.display()));
             }
             out.extend(v);
         } else {

@@ -179,7 +179,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "| makeresults count=4 | eval k=\"a\" | dedup k"),
     cmd!("fillnull", [], Streaming, true, ["value"],
         "fillnull [value=<string>] [<field-list>]",
-        "Replace missing or empty values with a constant (0 by default).",
+        "Give missing fields a constant value (0 by default).",
         "Without a field list it fills every field that appears in the results; with one it fills only those fields, creating them when absent.",
         "| makeresults | eval a=null() | fillnull value=\"none\" a"),
     cmd!("makeresults", [], Generating, true, ["count", "annotate"],
