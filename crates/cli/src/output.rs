@@ -385,6 +385,9 @@ fn write_table(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts
     t.force_no_tty();
     t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
     if let Some(width) = opts.max_width {
+        if !fits_as_table(&header, width) {
+            return write_records(&header, &rows, width, w);
+        }
         let limits = column_limits(&header, &rows, width);
         for (i, h) in header.iter_mut().enumerate() {
             *h = clip_lines(h, limits[i]);
@@ -403,6 +406,39 @@ fn write_table(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts
         t.add_row(r);
     }
     writeln!(w, "{t}")
+}
+
+/// Can `cols` columns be shown side by side in `width` characters, each at least
+/// [`MIN_COLUMN`] wide (or as wide as its name, when that is narrower)?
+fn fits_as_table(header: &[String], width: usize) -> bool {
+    let need: usize = header.iter().map(|h| h.chars().count().clamp(1, MIN_COLUMN)).sum::<usize>() + 1 + 3 * header.len();
+    need <= width
+}
+
+/// Rows too wide for a table (raw events with dozens of fields, say), one block per row: a
+/// numbered rule, then `field  value` lines for the fields the row has (missing ones left out,
+/// as Splunk's event view does), values cut to the width, a multivalue cell one value a line.
+fn write_records(header: &[String], rows: &[Vec<String>], width: usize, w: &mut dyn Write) -> std::io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(w, "(no results)");
+    }
+    let name_width = header.iter().map(|h| h.chars().count()).max().unwrap_or(0).min(width / 3).max(1);
+    let value_width = width.saturating_sub(name_width + 2).max(MIN_COLUMN);
+    for (n, row) in rows.iter().enumerate() {
+        let label = format!("── {} ", n + 1);
+        writeln!(w, "{label}{}", "─".repeat(width.saturating_sub(label.chars().count()).min(60)))?;
+        for (name, cell) in header.iter().zip(row) {
+            if cell.is_empty() {
+                continue;
+            }
+            let name = clip_lines(name, name_width);
+            for (i, line) in clip_lines(cell, value_width).lines().enumerate() {
+                let shown = if i == 0 { name.as_str() } else { "" };
+                writeln!(w, "{shown:<name_width$}  {line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The narrowest a column is made to fit the width (its content may be narrower).
@@ -697,6 +733,19 @@ mod tests {
         // every line is as wide as the others
         let widths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
         assert!(widths.iter().all(|w| *w == widths[0]), "{t}");
+    }
+
+    #[test]
+    fn rows_too_wide_for_a_table_print_as_records() {
+        let cols: Vec<(&str, ArrayRef)> = (0..30).map(|i| (["f", &i.to_string()].concat().leak() as &str, Arc::new(StringArray::from(vec![Some("value"), None])) as ArrayRef)).collect();
+        let b = batch(cols);
+        let t = render_with(&[b], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(80) });
+        assert!(t.starts_with("── 1 "), "{t}");
+        assert!(t.contains("\n── 2 "), "{t}");
+        assert!(t.lines().all(|l| l.chars().count() <= 80), "{t}");
+        assert!(t.contains("\nf29  value\n") || t.contains("f29  value"), "{t}");
+        // the second row has no fields: only its rule
+        assert_eq!(t.lines().filter(|l| l.starts_with("f0 ")).count(), 1, "{t}");
     }
 
     #[test]
