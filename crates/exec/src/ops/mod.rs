@@ -558,6 +558,10 @@ impl Operator for FieldsOp {
                     cols.push((n.clone(), batch.column(i).clone()));
                 }
             }
+            // `table` shows a column for every field it names, even one no result has
+            if self.table && !p.contains('*') && !cols.iter().any(|(c, _)| c == p) {
+                cols.push((p.clone(), arrow::array::new_null_array(&arrow::datatypes::DataType::Utf8, batch.num_rows())));
+            }
         }
         if !self.table {
             // fields keeps internal fields (_time, _raw) unless removed explicitly
