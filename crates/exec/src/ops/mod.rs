@@ -728,8 +728,17 @@ impl TableOp for Collect {
                 idx.sort_by(|&a, &b| {
                     for (ki, k) in keys.iter().enumerate() {
                         let (x, y) = (&cols[ki][a], &cols[ki][b]);
-                        let o = sort_cmp(x, y, k.mode);
-                        let o = if k.descending { o.reverse() } else { o };
+                        // a missing value counts as the largest when ascending and the
+                        // smallest when descending (Search Reference, sort): last either way
+                        let o = match (matches!(x, Value::Null), matches!(y, Value::Null)) {
+                            (true, true) => std::cmp::Ordering::Equal,
+                            (true, false) => std::cmp::Ordering::Greater,
+                            (false, true) => std::cmp::Ordering::Less,
+                            (false, false) => {
+                                let o = sort_cmp(x, y, k.mode);
+                                if k.descending { o.reverse() } else { o }
+                            }
+                        };
                         if o != std::cmp::Ordering::Equal {
                             return o;
                         }
