@@ -42,7 +42,8 @@ pub const DOT_COMMANDS: &[(&str, &str)] = &[
     (".macros", ".macros           the macros queries can call"),
     (".format", ".format FORMAT    output format: table, csv, json or ndjson"),
     (".timer", ".timer on|off     show how long each query took"),
-    (".explain", ".explain QUERY    macros expanded, the plan and rewrites"),
+    (".run", ".run FILE         run a query file (.spl, or a detection .yml's search)"),
+    (".explain", ".explain QUERY|FILE macros expanded, the plan and rewrites"),
     (".save", ".save FILE        write the last result (format from the extension)"),
     (".help", ".help             this list"),
     (".quit", ".quit             leave (also Ctrl-D)"),
@@ -291,13 +292,29 @@ impl Session {
                 }
                 _ => "usage: .timer on|off\n".into(),
             },
+            ".run" => {
+                if arg.is_empty() {
+                    return "usage: .run FILE\n".into();
+                }
+                match crate::check::read_query_file(&PathBuf::from(expand_home(arg))) {
+                    Ok(text) => self.query(text.trim()),
+                    Err(e) => format!("error: {e}\n"),
+                }
+            }
             ".explain" => {
                 if arg.is_empty() {
-                    return "usage: .explain QUERY\n".into();
+                    return "usage: .explain QUERY|FILE\n".into();
                 }
-                match crate::check::plan(&self.planner, arg) {
-                    Ok(p) => format!("{}{}{}", crate::lint_report(&p, "<query>", arg), self.data_lints(&p, arg), explain::render(&p)),
-                    Err(e) => render_error(e.error.with_source("<query>", e.text)),
+                // a query file, when the argument names one
+                let path = PathBuf::from(expand_home(arg));
+                let (name, text) = match path.is_file().then(|| crate::check::read_query_file(&path)) {
+                    Some(Ok(t)) => (path.display().to_string(), t),
+                    Some(Err(e)) => return format!("error: {e}\n"),
+                    None => ("<query>".to_string(), arg.to_string()),
+                };
+                match crate::check::plan(&self.planner, &text) {
+                    Ok(p) => format!("{}{}{}", crate::lint_report(&p, &name, &text), self.data_lints(&p, &text), explain::render(&p)),
+                    Err(e) => render_error(e.error.with_source(name, e.text)),
                 }
             }
             ".save" => {
@@ -1154,6 +1171,13 @@ mod tests {
         let e = s.handle_line(".explain `cloudtrail` | stats count by user");
         assert!(e.contains("== plan") && e.contains("one row per distinct (user)"), "{e}");
         assert!(s.handle_line(".help").contains(".fields [PATTERN]"));
+        // a shipped detection, run and explained from its file
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../queries/aws_iam_accessdenied_discovery_events.spl");
+        let r = s.handle_line(&format!(".run {root}"));
+        assert!(r.contains("carol") && r.contains("mallory"), "{r}");
+        let e = s.handle_line(&format!(".explain {root}"));
+        assert!(e.contains("== macros") && e.contains("`cloudtrail`"), "{e}");
+        assert!(s.handle_line(".run /no/such.spl").starts_with("error"));
         assert!(s.handle_line(".help stats").contains("Example:"));
         assert!(s.handle_line(".fromat csv").contains("did you mean .format"));
         assert!(s.handle_line(".format xml").starts_with("error"));
