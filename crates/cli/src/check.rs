@@ -132,10 +132,7 @@ pub fn classify(planner: &Planner, text: &str) -> Verdict {
         Err(e) => return Verdict::Error(e),
     };
     let findings = validate::pipeline(&ast);
-    let sourced = |mut error: spelunk_syntax::SplError| {
-        error.span = expanded.map_span(error.span);
-        PlanError { error, text: text.to_string() }
-    };
+    let sourced = |error: spelunk_syntax::SplError| PlanError { error: expanded.locate(error), text: text.to_string() };
     if let Some(e) = findings.iter().find(|e| !validate::is_unsupported(e)) {
         return Verdict::Error(sourced(e.clone()));
     }

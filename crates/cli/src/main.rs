@@ -580,7 +580,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             Err(runner::Failure::Exec(e)) => {
                 match e.span {
                     Some(span) => {
-                        let err = spelunk_syntax::SplError::new(spelunk_syntax::ErrorCode::Runtime, planned.expanded.map_span(span), e.message.clone());
+                        let err = planned.expanded.locate(spelunk_syntax::SplError::new(spelunk_syntax::ErrorCode::Runtime, span, e.message.clone()));
                         report(err.with_source(name.to_string(), text.to_string()));
                     }
                     None => errln!("spelunk: {name}: {}", e.message),

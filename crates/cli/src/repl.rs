@@ -368,7 +368,7 @@ impl Session {
             Err(runner::Failure::Cancelled) => return s + "query cancelled\n",
             Err(runner::Failure::Exec(e)) => {
                 return s + &match e.span {
-                    Some(span) => render_error(spelunk_syntax::SplError::new(spelunk_syntax::ErrorCode::Runtime, planned.expanded.map_span(span), e.message.clone()).with_source("<query>", text)),
+                    Some(span) => render_error(planned.expanded.locate(spelunk_syntax::SplError::new(spelunk_syntax::ErrorCode::Runtime, span, e.message.clone())).with_source("<query>", text)),
                     None => format!("error: {}\n", e.message),
                 }
             }
@@ -643,6 +643,11 @@ fn scan(text: &str) -> Scan {
             i += 1;
             continue;
         }
+        // a backslash escapes the next character outside strings too (`a=*\"x\"*`)
+        if c == b'\\' && matches!(b.get(i + 1), Some(b'"' | b'\\')) {
+            i += 2;
+            continue;
+        }
         match c {
             b'`' if text[i..].starts_with("```") => {
                 st.in_comment = true;
@@ -807,6 +812,13 @@ pub fn highlight(line: &str, v: &Vocab) -> String {
             let end = after.find("```").map(|k| k + 6).unwrap_or(rest.len());
             paint(&mut out, C_COMMENT, &rest[..end]);
             i += end;
+            continue;
+        }
+        if c == '\\' && (rest[1..].starts_with('"') || rest[1..].starts_with('\\')) {
+            // an escaped quote or backslash outside a string is plain text
+            out.push_str(&rest[..2]);
+            i += 2;
+            first = false;
             continue;
         }
         match c {
@@ -1049,6 +1061,13 @@ mod tests {
 
     fn cands(s: &Session, line: &str) -> Vec<String> {
         s.complete(line, line.len()).1
+    }
+
+    #[test]
+    fn escaped_quotes_outside_strings_do_not_open_one() {
+        assert!(!is_incomplete(r#"a=*\"privileged\":true* | `cloudtrail` | stats count"#));
+        assert!(!is_incomplete(r#"a=x\\ b="y""#));
+        assert!(is_incomplete(r#"a=*\"x\"* b="y"#));
     }
 
     #[test]

@@ -55,10 +55,7 @@ impl Planner {
 
     pub fn plan(&self, query: &str) -> Result<Planned, PlanError> {
         let expanded = macros::expand(query, &self.macros).map_err(|error| PlanError { error, text: query.to_string() })?;
-        let remap = |mut error: SplError| {
-            error.span = expanded.map_span(error.span);
-            PlanError { error, text: query.to_string() }
-        };
+        let remap = |error: SplError| PlanError { error: expanded.locate(error), text: query.to_string() };
         let ast = spelunk_syntax::parse_pipeline(&expanded.text).map_err(remap)?;
         let mut plan = lower::lower(&ast).map_err(remap)?;
         plan.projection = projection::compute(&plan);

@@ -258,6 +258,82 @@ impl Expanded {
     }
 }
 
+impl Expanded {
+    /// Map an error about the expanded text back to the user's text. An error found inside a
+    /// macro's expansion (or, for a syntax error, at the token right after it: the expansion
+    /// left something unfinished, as `eval x=(1+` does) points at the backtick call, says which
+    /// macro it is in, and shows the expansion in the help. Other errors only have their span
+    /// mapped ([`Expanded::map_span`]).
+    pub fn locate(&self, mut error: SplError) -> SplError {
+        let span = error.span;
+        let Some((top, inner)) = self.responsible(&error) else {
+            error.span = self.map_span(span);
+            return error;
+        };
+        let inside = span.start < top.expanded.end;
+        error.span = if inside { self.map_span(span) } else { top.original };
+        error.message = format!("in the expansion of macro `{}`: {}", inner.name, error.message);
+        error.label = format!("in the expansion of `{}`", top.call);
+        let mut note = format!("`{}` expands to: {}", inner.call, snippet(&inner.text, span.start.saturating_sub(inner.expanded.start)));
+        if inside && span.end > span.start && span.end <= inner.expanded.end {
+            if let Some(piece) = self.text.get(span.start..span.end) {
+                note.push_str(&format!("\nthe error is at `{}` in that text", snippet(piece, 0)));
+            }
+        }
+        if !std::ptr::eq(top, inner) {
+            note.push_str(&format!("\n(`{}` is called from `{}`)", inner.call, top.call));
+        }
+        error.help = Some(match error.help.take() {
+            Some(h) => format!("{h}\n{note}"),
+            None => note,
+        });
+        error
+    }
+
+    /// The top-level expansion an error belongs to, and the innermost expansion within it.
+    fn responsible(&self, error: &SplError) -> Option<(&Expansion, &Expansion)> {
+        let p = error.span.start;
+        let syntax = matches!(error.code, ErrorCode::UnexpectedToken | ErrorCode::UnexpectedEnd | ErrorCode::UnbalancedParen | ErrorCode::UnbalancedQuote | ErrorCode::EmptyCommand);
+        let top = self.expansions.iter().filter(|e| e.depth == 0 && e.expanded.end > e.expanded.start).find(|e| {
+            (p >= e.expanded.start && p < e.expanded.end) || (syntax && p >= e.expanded.end && self.text.get(e.expanded.end..p).is_some_and(|gap| gap.trim().is_empty()))
+        })?;
+        let q = p.min(top.expanded.end - 1);
+        let inner = self
+            .expansions
+            .iter()
+            .filter(|e| e.expanded.start <= q && q < e.expanded.end && e.expanded.start >= top.expanded.start && e.expanded.end <= top.expanded.end)
+            .max_by_key(|e| e.depth)
+            .unwrap_or(top);
+        Some((top, inner))
+    }
+}
+
+/// At most about 120 characters of `text` around byte `at`, on one line.
+fn snippet(text: &str, at: usize) -> String {
+    const WIDTH: usize = 120;
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.len() <= WIDTH {
+        return one_line(text);
+    }
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(at.min(text.len()).saturating_sub(WIDTH * 2 / 3));
+    let end = floor((start + WIDTH).min(text.len()));
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.push_str(&one_line(&text[start..end]));
+    if end < text.len() {
+        out.push('…');
+    }
+    out
+}
+
 const MAX_DEPTH: usize = 50;
 
 /// Expand every backtick macro in `query` (recursively), removing ```comments```.
@@ -302,6 +378,12 @@ fn expand_into(
                 in_quote = false;
             }
             i += 1;
+            continue;
+        }
+        // outside quotes too, a backslash escapes the next character (`a=*\"x\"*`): an
+        // escaped quote does not open a string (a backtick stays a macro call or comment)
+        if c == b'\\' && matches!(bytes.get(i + 1), Some(b'"' | b'\\')) {
+            i += 2;
             continue;
         }
         if c == b'"' {
@@ -422,7 +504,7 @@ fn parse_call(call: &str) -> Result<(String, CallArgs), String> {
     let mut chars = inner.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' if in_q => {
+            '\\' if in_q || matches!(chars.peek(), Some('"' | '\\')) => {
                 cur.push(c);
                 if let Some(n) = chars.next() {
                     cur.push(n);
@@ -465,17 +547,38 @@ fn parse_call(call: &str) -> Result<(String, CallArgs), String> {
 }
 
 /// The value of each declared argument, from positional or named (`name(a=1, b=2)`) arguments.
+///
+/// A call names all of its arguments or none of them: once one argument is written
+/// `name=value`, every argument must be, each with a name from the stanza's `args` (in any
+/// order, each once). The docs show only calls that are all positional or all named
+/// (`iis_search(fragment=TM)`); spelunk rejects anything else instead of guessing, so that a
+/// misspelt name is not substituted as the text `x=1`. A positional value that contains `=`
+/// is still possible when the name before `=` is not a plain word (`m("a=1")`, `m(a==1)`).
 fn arg_values(def: &MacroDef, args: &[(Option<String>, String)], span: Span) -> Result<Vec<String>, SplError> {
+    let names = def.args.join(", ");
+    let bad = |message: String| {
+        SplError::new(ErrorCode::MacroArgName, span, message)
+            .with_label("this call")
+            .with_help(format!("macro `{}` takes the arguments {}: give them all by position, or name them all (`{}({})`)", def.name, names, def.name, def.args.iter().map(|a| format!("{a}=...")).collect::<Vec<_>>().join(", ")))
+    };
+    let named = args.iter().filter(|(k, _)| k.is_some()).count();
     let mut values: Vec<Option<String>> = vec![None; def.args.len()];
-    let all_named = !args.is_empty() && args.iter().all(|(k, _)| k.as_ref().is_some_and(|k| def.args.contains(k)));
-    for (pos, (k, v)) in args.iter().enumerate() {
-        let idx = if all_named { def.args.iter().position(|a| Some(a) == k.as_ref()).unwrap_or(pos) } else { pos };
-        let v = match k {
-            Some(k) if !all_named => format!("{}={}", k, v),
-            _ => v.clone(),
-        };
-        if let Some(slot) = values.get_mut(idx) {
-            *slot = Some(v);
+    if named == 0 {
+        for (slot, (_, v)) in values.iter_mut().zip(args) {
+            *slot = Some(v.clone());
+        }
+    } else if named < args.len() {
+        return Err(bad(format!("the call of macro `{}` mixes named (`name=value`) and positional arguments", def.name)));
+    } else {
+        for (k, v) in args {
+            let Some(k) = k else { continue };
+            let Some(idx) = def.args.iter().position(|a| a == k) else {
+                return Err(bad(format!("macro `{}` has no argument named `{}`", def.name, k)));
+            };
+            if values[idx].is_some() {
+                return Err(bad(format!("argument `{}` of macro `{}` is given twice", k, def.name)));
+            }
+            values[idx] = Some(v.clone());
         }
     }
     def.args
@@ -562,9 +665,34 @@ mod tests {
     }
 
     #[test]
+    fn named_arguments_must_be_the_declared_names() {
+        let m = set("[adder(2)]\nargs = a, b\ndefinition = eval s=$a$+$b$\n");
+        assert_eq!(expand("`adder(b=2, a=1)`", &m).expect("named").text, "eval s=1+2");
+        assert_eq!(expand("`adder(1, 2)`", &m).expect("positional").text, "eval s=1+2");
+        for (call, msg) in [
+            ("x `adder(x=1, y=2)`", "has no argument named `x`"),
+            ("x `adder(a=1, 2)`", "mixes named"),
+            ("x `adder(1, b=2)`", "mixes named"),
+            ("x `adder(a=1, a=2)`", "given twice"),
+        ] {
+            let e = expand(call, &m).expect_err(call);
+            assert_eq!(e.code, ErrorCode::MacroArgName, "{call}");
+            assert_eq!(e.span, Span::new(2, call.len()), "{call}");
+            assert!(e.message.contains(msg), "{call}: {}", e.message);
+        }
+    }
+
+    #[test]
     fn comments_and_quoted_backticks() {
         let m = set("[a]\ndefinition = A\n");
         assert_eq!(expand("```note``` x \"`a`\" `a`", &m).expect("ok").text, "  x \"`a`\" A");
+    }
+
+    #[test]
+    fn escaped_quotes_outside_strings_do_not_hide_macros() {
+        let m = set("[a]\ndefinition = A\n");
+        let e = expand(r#"x=*\"p\":true* | `a` | y=\\ `a`"#, &m).expect("expands");
+        assert_eq!(e.text, r#"x=*\"p\":true* | A | y=\\ A"#);
     }
 
     #[test]
@@ -575,6 +703,29 @@ mod tests {
         let pos = e.text.find("foo").expect("foo");
         assert_eq!(e.map_span(Span::new(pos, pos + 3)), Span::new(4, 7));
         assert_eq!(e.map_span(Span::new(2, 5)), Span::new(0, 3));
+    }
+
+    #[test]
+    fn errors_in_an_expansion_point_at_the_call() {
+        let m = set("[bad]\ndefinition = eval x=(1+\n[outer]\ndefinition = `bad`\n");
+        let q = "| makeresults | `bad` | table x";
+        let e = expand(q, &m).expect("expands");
+        // the parser reports the error at the `|` after the expansion
+        let pipe = e.text.rfind('|').expect("pipe");
+        let err = e.locate(SplError::new(ErrorCode::UnexpectedToken, Span::new(pipe, pipe + 1), "expected an expression after `+`"));
+        assert_eq!(err.span, Span::new(16, 21));
+        assert!(err.message.contains("in the expansion of macro `bad`"), "{}", err.message);
+        assert!(err.help.as_deref().is_some_and(|h| h.contains("eval x=(1+")), "{:?}", err.help);
+        // inside the expansion, through a nested call
+        let e = expand("`outer` | table x", &m).expect("expands");
+        let plus = e.text.find('+').expect("plus");
+        let err = e.locate(SplError::new(ErrorCode::UnknownFunction, Span::new(plus, plus + 1), "boom"));
+        assert_eq!(err.span, Span::new(0, 7));
+        assert!(err.message.contains("macro `bad`") && err.help.as_deref().is_some_and(|h| h.contains("called from `outer`")), "{err:?}");
+        // an error in the user's own text is left alone
+        let t = e.text.find("table").expect("table");
+        let err = e.locate(SplError::new(ErrorCode::UnknownCommand, Span::new(t, t + 5), "boom"));
+        assert_eq!((err.span, err.message.as_str(), err.help), (Span::new(10, 15), "boom", None));
     }
 
     #[test]

@@ -40,6 +40,7 @@ error_codes! {
     UnterminatedMacro = "SPL0105", "unterminated macro call";
     MacroConf = "SPL0106", "invalid macros.conf";
     MacroEval = "SPL0107", "eval-based macro (iseval) failed";
+    MacroArgName = "SPL0108", "macro argument names do not match the definition";
     // semantics: 02xx
     UnknownCommand = "SPL0201", "unknown command";
     UnknownFunction = "SPL0202", "unknown function";

@@ -43,19 +43,29 @@ impl Display for Value {
 /// Write a value; quote it when it was quoted, or when read back bare it would stop early (at
 /// a character for which `stop` holds, or at `!=` when `stop_at_ne`).
 fn write_value(f: &mut Formatter<'_>, v: &Value, stop: fn(char) -> bool, stop_at_ne: bool) -> fmt::Result {
+    write_value_as(f, v, stop, stop_at_ne, false)
+}
+
+/// A value in a search expression: bare words there resolve `\"` and `\\` escapes
+/// ([`lexer::unescape_bare`]), so a bare value is printed with them.
+fn write_search_value(f: &mut Formatter<'_>, v: &Value, stop: fn(char) -> bool, stop_at_ne: bool) -> fmt::Result {
+    write_value_as(f, v, stop, stop_at_ne, true)
+}
+
+fn write_value_as(f: &mut Formatter<'_>, v: &Value, stop: fn(char) -> bool, stop_at_ne: bool, escape: bool) -> fmt::Result {
     if let Some(d) = v.directive {
         // `TERM(...)` / `CASE(...)`: inside, only the hard stops end a bare word
         let inner = Value { directive: None, ..v.clone() };
         write!(f, "{}(", d.keyword())?;
-        write_value(f, &inner, |_| false, false)?;
+        write_value_as(f, &inner, |_| false, false, escape)?;
         return f.write_char(')');
     }
-    let bare_ok = !v.text.is_empty()
-        && lexer::word_len(&v.text, |c| lexer::is_hard_stop(c) || stop(c), stop_at_ne) == v.text.len();
+    let bare = if escape { lexer::escape_bare(&v.text) } else { v.text.clone() };
+    let bare_ok = !bare.is_empty() && lexer::word_len(&bare, |c| lexer::is_hard_stop(c) || stop(c), stop_at_ne) == bare.len();
     if v.quoted || !bare_ok {
         f.write_str(&lexer::quote(&v.text, '"'))
     } else {
-        f.write_str(&v.text)
+        f.write_str(&bare)
     }
 }
 
@@ -338,7 +348,7 @@ impl Display for SearchExpr {
                     write_search_field(f, field)?;
                     write!(f, "{op}")?;
                 }
-                write_value(f, value, |_| false, false)
+                write_search_value(f, value, |_| false, false)
             }
             SearchExpr::In { field, values, .. } => {
                 write_search_field(f, field)?;
@@ -347,7 +357,7 @@ impl Display for SearchExpr {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write_value(f, v, comma, false)?;
+                    write_search_value(f, v, comma, false)?;
                 }
                 f.write_char(')')
             }
@@ -355,7 +365,7 @@ impl Display for SearchExpr {
                 if !v.quoted && v.directive.is_none() && ["AND", "OR", "NOT"].contains(&v.text.as_str()) {
                     f.write_str(&lexer::quote(&v.text, '"'))
                 } else {
-                    write_value(f, v, term_stop, true)
+                    write_search_value(f, v, term_stop, true)
                 }
             }
             SearchExpr::Group(x, _) => write!(f, "({x})"),
@@ -367,13 +377,14 @@ impl Display for SearchExpr {
 /// `"name"=value` as a field comparison).
 fn write_search_field(f: &mut Formatter<'_>, field: &Ident) -> fmt::Result {
     let n = &field.name;
+    let bare = lexer::escape_bare(n);
     let bare_ok = !n.is_empty()
         && !["AND", "OR", "NOT"].contains(&n.as_str())
         && !n.eq_ignore_ascii_case("search")
-        && !n.ends_with('!')
-        && lexer::word_len(n, |c| lexer::is_hard_stop(c) || term_stop(c), true) == n.len();
+        && !bare.ends_with('!')
+        && lexer::word_len(&bare, |c| lexer::is_hard_stop(c) || term_stop(c), true) == bare.len();
     if bare_ok {
-        f.write_str(n)
+        f.write_str(&bare)
     } else {
         f.write_str(&lexer::quote(n, '"'))
     }

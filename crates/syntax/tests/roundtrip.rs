@@ -18,6 +18,7 @@ const QUERIES: &[&str] = &[
     r#""resources{}.ARN"="arn:aws:*" "a b"!=c"#,
     r#"a="x \"y\" \\z" b=C:\Windows\* c<5 d>=6 e<=7 f>8"#,
     "a or b and c not d",
+    r#"a=*\"privileged\":true* b\"c x\\ d IN (e\"f, "g\"h") TERM(i\"j) k\\=l"#,
     "x | search a=1 b=2 | search NOT c",
     "x | where failures >= 5 and methods >= 1 and sources >= 1",
     "x | where NOT (a = 1 OR b != 2) XOR c LIKE \"a%\"",

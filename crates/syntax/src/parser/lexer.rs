@@ -213,9 +213,51 @@ pub fn quote(text: &str, q: char) -> String {
     out
 }
 
+/// The text of a bare (unquoted) search word with its escapes resolved: as in a quoted string,
+/// `\"` and `\\` stand for `"` and `\`; any other backslash is kept as written (`C:\Windows`).
+/// Splunk: a literal backslash in a search is written `\\` ("Backslashes", Search Manual), and
+/// the backslash escapes quotation marks outside quoted strings too; it cannot escape `*`.
+/// <https://help.splunk.com/splunk-enterprise/search/search-manual/9.4/search-primer/backslashes>
+pub fn unescape_bare(word: &str) -> String {
+    if !word.contains('\\') {
+        return word.to_string();
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut it = word.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            if let Some(&n) = it.peek() {
+                if n == '"' || n == '\\' {
+                    out.push(n);
+                    it.next();
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Print `text` as a bare word that [`unescape_bare`] reads back unchanged (the inverse of it).
+pub fn escape_bare(text: &str) -> String {
+    let q = quote(text, '"');
+    q[1..q.len() - 1].to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bare_escapes_round_trip() {
+        assert_eq!(unescape_bare(r#"*\"privileged\":true*"#), r#"*"privileged":true*"#);
+        assert_eq!(unescape_bare(r#"C:\Windows\\x\"#), r#"C:\Windows\x\"#);
+        for t in [r#"*"p":true*"#, r"C:\Windows\*", r"x\", r#"a\"b"#, r"\\"] {
+            assert_eq!(unescape_bare(&escape_bare(t)), t, "{t}");
+        }
+        assert_eq!(escape_bare(r"C:\Windows\*"), r"C:\Windows\*");
+    }
 
     #[test]
     fn numbers() {

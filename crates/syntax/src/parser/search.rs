@@ -26,7 +26,8 @@
 //!
 //! The boolean operators are recognised only in upper case ("The operators must be
 //! capitalized", same page); `and`, `or`, `not` are plain terms. `IN` likewise must be upper
-//! case here. A search that is empty or a lone `*` parses as `Search(None)` (match everything);
+//! case here. In bare words, `\"` and `\\` are escapes as inside quotes (`a=*\"x\":1*` compares
+//! with `*"x":1*`; see [`lexer::unescape_bare`]). A search that is empty or a lone `*` parses as `Search(None)` (match everything);
 //! a `*` next to other terms stays a `Term("*")`.
 
 use super::lexer;
@@ -184,7 +185,7 @@ impl<'a> Parser<'a> {
         let Some((word, wspan)) = self.bare_word(word_stop, true) else {
             return Err(self.expected("a search term"));
         };
-        self.search_field_expr(word, wspan)
+        self.search_field_expr(lexer::unescape_bare(&word), wspan)
     }
 
     /// Is `TERM(` or `CASE(` next?
@@ -226,7 +227,7 @@ impl<'a> Parser<'a> {
             Some('"') => self.quoted_value()?,
             Some('`') if !self.starts_with("```") => return Err(self.macro_error()),
             _ => match self.bare_word(value_stop, false) {
-                Some((text, span)) => Value { text, quoted: false, span, directive: None },
+                Some((text, span)) => Value { text: lexer::unescape_bare(&text), quoted: false, span, directive: None },
                 None => return Err(self.expected(&format!("a term inside `{kw}(`"))),
             },
         };
@@ -289,7 +290,7 @@ impl<'a> Parser<'a> {
             _ if self.at_directive().is_some() => self.directive_value(),
             Some('`') if !self.starts_with("```") => Err(self.macro_error()),
             _ => match self.bare_word(stop, false) {
-                Some((text, span)) => Ok(Value { text, quoted: false, span, directive: None }),
+                Some((text, span)) => Ok(Value { text: lexer::unescape_bare(&text), quoted: false, span, directive: None }),
                 None => Err(self.expected("a value")),
             },
         }
