@@ -336,7 +336,7 @@ fn lower_bin(b: &ast::BinCommand) -> Result<BinSpec, SplError> {
                 spec.span = Some(parse_span(&o.value)?);
                 span_unit = o.value.text.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.').to_ascii_lowercase();
             }
-            "bins" => spec.bins = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of bins"))?),
+            "bins" => spec.bins = Some(o.value.text.parse().ok().filter(|n: &usize| *n >= 1).ok_or_else(|| invalid(&o.value, "a whole number of bins, at least 1"))?),
             "minspan" => spec.minspan = Some(parse_span(&o.value)?),
             "start" => spec.start = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
             "end" => spec.end = Some(o.value.text.parse().map_err(|_| invalid(&o.value, "a number"))?),
@@ -487,7 +487,7 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
             }
         }
         "reverse" => Op::Reverse,
-        "sort" => lower_sort(args)?,
+        "sort" => lower_sort(args, cmd.span)?,
         "dedup" => {
             let mut fields = Vec::new();
             let mut keep = 1;
@@ -498,7 +498,11 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
                 match a {
                     // `sortby <sort-by-clause>` ends the command: the kept rows are then sorted
                     Arg::Word(v) if !v.quoted && v.text.eq_ignore_ascii_case("sortby") => {
-                        if let Op::Sort { keys, .. } = lower_sort(&args[i + 1..])? {
+                        let sorted = lower_sort(&args[i + 1..], v.span).map_err(|e| match e.code {
+                            ErrorCode::MissingArgument => SplError::new(ErrorCode::MissingArgument, v.span, "`sortby` needs at least one field"),
+                            _ => e,
+                        })?;
+                        if let Op::Sort { keys, .. } = sorted {
                             sortby = keys;
                         }
                         if sortby.is_empty() {
@@ -725,7 +729,7 @@ fn lower_top(cmd: &Command, name: &str, args: &[Arg]) -> Result<TopSpec, SplErro
     Ok(spec)
 }
 
-fn lower_sort(args: &[Arg]) -> Result<Op, SplError> {
+fn lower_sort(args: &[Arg], span: Span) -> Result<Op, SplError> {
     let mut keys = Vec::new();
     let mut limit = Some(10_000usize);
     let mut pending_desc: Option<bool> = None;
@@ -786,6 +790,9 @@ fn lower_sort(args: &[Arg]) -> Result<Op, SplError> {
             Arg::Comma(_) => {}
             other => return Err(unexpected_arg("sort", other)),
         }
+    }
+    if keys.is_empty() {
+        return Err(SplError::new(ErrorCode::MissingArgument, span, "sort needs at least one field to sort by").with_help("for example `sort - count` or `sort 0 str(user)`"));
     }
     if global_desc {
         for k in &mut keys {
@@ -1290,5 +1297,27 @@ mod option_tests {
             assert_eq!(align(&format!("a | bin _time span={span} aligntime=@d+3h")), None, "{span}");
         }
         assert!(op("a | bin n span=10 aligntime=@d").expect_err("numeric").contains("only applies to time bins"));
+    }
+}
+
+#[cfg(test)]
+mod argument_tests {
+    use super::*;
+
+    fn err(q: &str) -> String {
+        let ast = spelunk_syntax::parse_pipeline(q).unwrap_or_else(|e| panic!("{q}: {}", e.message));
+        match lower(&ast) {
+            Ok(p) => panic!("{q}: planned as {p}"),
+            Err(e) => e.message,
+        }
+    }
+
+    /// Arguments that cannot mean anything are errors, not silently ignored.
+    #[test]
+    fn empty_or_impossible_arguments_are_errors() {
+        assert!(err("* | bin v bins=0").contains("at least 1"));
+        assert!(err("* | sort -").contains("at least one field"));
+        assert!(err("* | sort 10").contains("at least one field"));
+        assert!(err("* | dedup a sortby").contains("`sortby` needs at least one field"));
     }
 }
