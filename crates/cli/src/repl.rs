@@ -470,7 +470,12 @@ impl Session {
         let mut s = format!("{:<width$}  {:>8}  {:>8}  examples\n", "field", "count", "distinct");
         for (name, f) in rows {
             let distinct = if f.capped { format!("{}+", DISTINCT_CAP) } else { f.distinct.len().to_string() };
-            let ex: Vec<String> = f.examples.iter().map(|e| shorten(e, 40)).collect();
+            // `_time` as the results show it (ISO-8601 in the chosen time zone), not epoch seconds
+            let shown = |e: &String| match (name.as_str(), e.parse::<f64>()) {
+                ("_time", Ok(t)) => output::format_time(t, self.out_opts.tz),
+                _ => e.clone(),
+            };
+            let ex: Vec<String> = f.examples.iter().map(|e| shorten(&shown(e), 40)).collect();
             s.push_str(&format!("{name:<width$}  {:>8}  {distinct:>8}  {}\n", f.count, ex.join(" | ")));
         }
         s
@@ -1184,6 +1189,8 @@ mod tests {
         let line = f.lines().find(|l| l.starts_with("errorCode ")).expect("errorCode listed");
         assert!(line.contains("AccessDenied"), "{line}");
         assert!(!f.contains("eventName"));
+        let t = s.handle_line(".fields _time");
+        assert!(t.contains("T") && t.contains("+00:00"), "_time examples in ISO-8601: {t}");
         let src = s.handle_line(".sources");
         assert!(src.contains("aws:cloudtrail") && src.contains("file(s)"), "{src}");
         assert!(s.handle_line(".macros").contains("`cloudtrail` = sourcetype=aws:cloudtrail"));
