@@ -141,7 +141,15 @@ pub struct ScanStats {
     pub events_without_time: u64,
     /// Files not opened because their S3 path lies outside the time range.
     pub files_pruned: usize,
+    /// Files met in a folder and left alone because their extension says they are not logs
+    /// ([`NOT_LOGS`]: notes, configuration, queries).
+    pub files_not_logs: usize,
 }
+
+/// Extensions of files that a folder of logs may hold beside the logs (a README, a
+/// macros.conf, the queries) and that are never read as events when met in a folder; named
+/// on the command line, a file is read whatever its name.
+pub const NOT_LOGS: &[&str] = &["md", "markdown", "rst", "conf", "spl", "yml", "yaml", "toml", "py", "sh", "rs", "pdf", "png", "jpg", "jpeg", "gif", "html", "zip"];
 
 const MAX_WARNINGS: usize = 100;
 
@@ -164,6 +172,7 @@ impl ScanStats {
         self.prefiltered += other.prefiltered;
         self.events_without_time += other.events_without_time;
         self.files_pruned += other.files_pruned;
+        self.files_not_logs += other.files_not_logs;
         for (k, v) in other.skipped {
             *self.skipped.entry(k).or_insert(0) += v;
         }
@@ -174,6 +183,9 @@ impl ScanStats {
     /// One line for stderr: files, events, and what was skipped by reason.
     pub fn summary_line(&self) -> String {
         let mut s = format!("read {} file(s), {} event(s), {} byte(s)", thousands(self.files_read as u64), thousands(self.events_read), thousands(self.bytes_read));
+        if self.files_not_logs > 0 {
+            s.push_str(&format!("; {} file(s) in folders skipped as not logs (.md, .conf, .spl, .yml, ...)", self.files_not_logs));
+        }
         if self.files_pruned > 0 {
             s.push_str(&format!("; {} file(s) outside the time range not opened", self.files_pruned));
         }
@@ -246,7 +258,10 @@ pub fn list_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, ScanStats), IoErro
             for entry in walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name() {
                 match entry {
                     Ok(e) if e.file_type().is_file() => {
-                        if !e.file_name().to_string_lossy().starts_with('.') {
+                        let not_logs = e.path().extension().and_then(|x| x.to_str()).is_some_and(|x| NOT_LOGS.contains(&x.to_ascii_lowercase().as_str()));
+                        if not_logs {
+                            stats.files_not_logs += 1;
+                        } else if !e.file_name().to_string_lossy().starts_with('.') {
                             files.push(e.into_path());
                         }
                     }

@@ -279,3 +279,19 @@ fn block_prefilter_with_byte_ranges_reads_each_candidate_once() {
         }
     }
 }
+
+/// A folder of logs may hold notes and configuration beside the logs: those are not read as
+/// events (and are counted), while a file named on the command line is read whatever its name.
+#[test]
+fn folders_skip_files_that_are_not_logs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(&dir, "events.json", b"{\"a\":\"1\"}\n");
+    let readme = write(&dir, "README.md", b"# notes\n");
+    write(&dir, "macros.conf", b"[m]\ndefinition = x\n");
+    let (files, stats) = spelunk_io::list_files(&[dir.path().to_path_buf()]).expect("list");
+    assert_eq!(files, vec![log]);
+    assert_eq!(stats.files_not_logs, 2);
+    assert!(stats.summary_line().contains("2 file(s) in folders skipped as not logs"), "{}", stats.summary_line());
+    let (files, stats) = spelunk_io::list_files(&[readme.clone()]).expect("list");
+    assert_eq!((files, stats.files_not_logs), (vec![readme], 0));
+}
