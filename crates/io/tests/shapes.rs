@@ -292,6 +292,6 @@ fn folders_skip_files_that_are_not_logs() {
     assert_eq!(files, vec![log]);
     assert_eq!(stats.files_not_logs, 2);
     assert!(stats.summary_line().contains("2 file(s) in folders skipped as not logs"), "{}", stats.summary_line());
-    let (files, stats) = spelunk_io::list_files(&[readme.clone()]).expect("list");
+    let (files, stats) = spelunk_io::list_files(std::slice::from_ref(&readme)).expect("list");
     assert_eq!((files, stats.files_not_logs), (vec![readme], 0));
 }

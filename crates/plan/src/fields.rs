@@ -295,7 +295,7 @@ fn step(op: &Op, before: &Available, events: &Available) -> NodeFields {
     let mut n = NodeFields::new(before);
     match op {
         Op::Search(e) => search_fields(e, &mut n.needs),
-        Op::Where(e) => {
+        Op::Where(e) | Op::HeadWhile { expr: e, .. } => {
             expr_fields(e, &mut n.needs);
             n.needs_all = expr_needs_raw(e);
         }

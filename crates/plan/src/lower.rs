@@ -473,12 +473,35 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
         }
         "head" | "tail" => {
             let mut n = 10usize;
+            let (mut cond, mut null, mut keeplast) = (None, false, false);
             for a in args {
                 match a {
-                    Arg::Word(v) => n = v.text.parse().map_err(|_| invalid(v, "a whole number of rows"))?,
-                    Arg::Option(o) if o.key.name == "limit" => n = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of rows"))?,
+                    Arg::Word(v) => {
+                        n = v.text.parse().map_err(|_| invalid(v, "a whole number of rows"))?;
+                    }
+                    Arg::Option(o) if o.key.name == "limit" => {
+                        n = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number of rows"))?;
+                    }
+                    // `head (<eval-expression>)`: the group printed back to SPL is the expression
+                    Arg::Group { span, .. } if name == "head" && cond.is_none() => {
+                        let text = a.to_string();
+                        let e = spelunk_syntax::parse_expr(&text).map_err(|e| SplError::new(ErrorCode::InvalidArgument, *span, format!("`head` takes an eval expression in parentheses: {}", e.message)))?;
+                        cond = Some(e);
+                    }
+                    Arg::Option(o) if name == "head" && (o.key.name == "null" || o.key.name == "keeplast") => {
+                        let b = parse_bool(&o.value)?;
+                        if o.key.name == "null" {
+                            null = b;
+                        } else {
+                            keeplast = b;
+                        }
+                    }
                     other => return Err(unexpected_arg(name, other)),
                 }
+            }
+            if let Some(expr) = cond {
+                // the count (10 by default) still caps the rows: the smaller limit wins
+                return Ok(Op::HeadWhile { expr, null, keeplast, limit: Some(n) });
             }
             if name == "head" {
                 Op::Head(n)

@@ -64,6 +64,9 @@ pub enum Op {
     /// `table patterns`
     Table(Vec<String>),
     Head(usize),
+    /// `head (<eval-expression>)`: rows while the expression is true; `null=` says what a null
+    /// result counts as, `keeplast=` keeps the row that ended it, `limit=`/a count caps it.
+    HeadWhile { expr: Expr, null: bool, keeplast: bool, limit: Option<usize> },
     Tail(usize),
     Reverse,
     Sort { keys: Vec<SortKey>, limit: Option<usize> },
@@ -371,7 +374,7 @@ impl Op {
             Op::Convert(_) => "convert",
             Op::Fields { .. } => "fields",
             Op::Table(_) => "table",
-            Op::Head(_) => "head",
+            Op::Head(_) | Op::HeadWhile { .. } => "head",
             Op::Tail(_) => "tail",
             Op::Reverse => "reverse",
             Op::Sort { .. } => "sort",
@@ -398,7 +401,7 @@ impl Op {
     /// the order they came in.
     pub fn needs_event_order(&self) -> bool {
         match self {
-            Op::Head(_) | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } | Op::MvCombine { .. } | Op::Sort { .. } => true,
+            Op::Head(_) | Op::HeadWhile { .. } | Op::Tail(_) | Op::Reverse | Op::Dedup { .. } | Op::MvCombine { .. } | Op::Sort { .. } => true,
             // rows are added after, or merged into, the results as they come: in Splunk's order
             Op::Append(_) | Op::Join { .. } | Op::InputLookup(_) => true,
             Op::Stats(s) => s.mode == StatsMode::StreamStats || s.aggs.iter().any(|a| matches!(a.func, AggFunc::First | AggFunc::Last | AggFunc::List)),
@@ -500,6 +503,11 @@ impl Op {
             Op::Fields { remove, patterns } => format!("{} fields {}", if *remove { "remove" } else { "keep only" }, patterns.join(", ")),
             Op::Table(p) => format!("keep only the columns {} in this order", p.join(", ")),
             Op::Head(n) => format!("keep the first {n} rows"),
+            Op::HeadWhile { expr, null, keeplast, limit } => format!(
+                "keep rows while {expr} is true (a null result counts as {null}){}{}, then stop",
+                if *keeplast { ", and the row where it stops being true" } else { "" },
+                limit.map(|l| format!(", at most {l}")).unwrap_or_default()
+            ),
             Op::Tail(n) => format!("keep the last {n} rows"),
             Op::Reverse => "reverse the order of rows".into(),
             Op::Sort { keys, limit } => format!("sort by {}{}", keys.iter().map(|k| format!("{}{}", if k.descending { "-" } else { "+" }, k.field)).collect::<Vec<_>>().join(", "), limit.map(|l| format!(", keep {l}")).unwrap_or_default()),

@@ -15,8 +15,8 @@ pub fn compute(plan: &LogicalPlan) -> Projection {
         match &n.op {
             Op::Search(e) => search_fields(e, &mut f),
             // searchmatch("...") may test any field named in its string
-            Op::Where(e) if expr_needs_raw(e) => return Projection::All,
-            Op::Where(e) => expr_fields(e, &mut f),
+            Op::Where(e) | Op::HeadWhile { expr: e, .. } if expr_needs_raw(e) => return Projection::All,
+            Op::Where(e) | Op::HeadWhile { expr: e, .. } => expr_fields(e, &mut f),
             Op::Eval(a) => {
                 for (_, e) in a {
                     if expr_needs_raw(e) {

@@ -124,6 +124,7 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
         Op::Fields { remove, patterns } => Box::new(FieldsOp { remove, patterns, table: false }),
         Op::Table(patterns) => Box::new(FieldsOp { remove: false, patterns, table: true }),
         Op::Head(n) => Box::new(HeadOp { left: n }),
+        Op::HeadWhile { expr, null, keeplast, limit } => Box::new(HeadWhileOp { expr, null, keeplast, left: limit, done: false }),
         Op::Tail(n) => Box::new(Blocking::new(Collect { kind: CollectKind::Tail(n) })),
         Op::Reverse => Box::new(Blocking::new(Collect { kind: CollectKind::Reverse })),
         Op::Sort { keys, limit } => Box::new(Blocking::new(Collect { kind: CollectKind::Sort(keys, limit) })),
@@ -579,6 +580,47 @@ impl Operator for FieldsOp {
 
 struct HeadOp {
     left: usize,
+}
+
+/// `head (<eval-expression>)`: rows pass while the expression is true (a null result counts as
+/// `null`); the first row where it is not ends the command (kept with `keeplast`).
+struct HeadWhileOp {
+    expr: spelunk_syntax::ast::Expr,
+    null: bool,
+    keeplast: bool,
+    left: Option<usize>,
+    done: bool,
+}
+
+impl Operator for HeadWhileOp {
+    fn push(&mut self, batch: RecordBatch, cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let view = BatchView::new(&batch);
+        let mut n = 0;
+        while n < batch.num_rows() {
+            if self.left == Some(0) {
+                self.done = true;
+                break;
+            }
+            let v = eval(&self.expr, &BatchRow { view: &view, row: n }, cx)?;
+            let pass = match v {
+                Value::Null => self.null,
+                v => v.is_true(),
+            };
+            if !pass {
+                self.done = true;
+                if self.keeplast {
+                    n += 1;
+                }
+                break;
+            }
+            n += 1;
+            self.left = self.left.map(|l| l - 1);
+        }
+        Ok(if n == 0 { Vec::new() } else { vec![batch.slice(0, n)] })
+    }
 }
 
 impl Operator for HeadOp {
