@@ -362,18 +362,30 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
     exec_opts.now = cfg.now.unwrap_or(exec_opts.now);
     // subsearch results and lookup tables, before the main search (as Splunk runs subsearches first)
     exec_opts.inputs = crate::resolve::inputs(planner, planned, cfg, exec_opts.now)?;
+    let monitor = cfg.monitor.clone().unwrap_or_default();
     if planned.plan.source != Source::Events {
-        let mut empty = std::iter::empty::<Result<(String, RecordBatch), IoError>>();
-        let (batches, trace) = spelunk_exec::run(planner, &planned.plan, &mut empty, &exec_opts).map_err(|e| match e {
-            spelunk_exec::RunError::Input(e) => Failure::Input(e),
-            spelunk_exec::RunError::Exec(e) => Failure::Exec(e),
-        })?;
+        let mut ex = spelunk_exec::Execution::new(planner, &planned.plan, &exec_opts).map_err(Failure::Exec)?;
+        if let Some(b) = ex.generated().map_err(Failure::Exec)? {
+            // in slices, so that a cancel (Ctrl-C in the REPL) is seen between them
+            let mut at = 0;
+            loop {
+                if monitor.is_cancelled() {
+                    return Err(Failure::Cancelled);
+                }
+                let n = GENERATED_SLICE.min(b.num_rows() - at);
+                ex.push(b.slice(at, n)).map_err(Failure::Exec)?;
+                at += n;
+                if at >= b.num_rows() {
+                    break;
+                }
+            }
+        }
+        let (batches, trace) = ex.finish().map_err(Failure::Exec)?;
         return Ok(Outcome { batches, stats: None, trace });
     }
     if cfg.data.is_empty() {
         return Err(Failure::NoData);
     }
-    let monitor = cfg.monitor.clone().unwrap_or_default();
     let threads = thread_count(cfg.threads);
     if let Some(cache) = &cfg.cached {
         return execute_cached(planner, planned, cache, &exec_opts, &monitor, threads);
@@ -503,6 +515,9 @@ fn input_files(planned: &Planned, cfg: &RunConfig, exec_opts: &ExecOptions) -> R
 /// such as `1+1+...+1` are evaluated in a loop and need no stack.)
 const WORKER_STACK: usize = 64 << 20;
 
+/// Rows per batch handed to the pipeline from a generating command (`makeresults count=N`).
+const GENERATED_SLICE: usize = 8192;
+
 /// Bytes per work unit when a big plain NDJSON file is split for parallel scanning.
 const CHUNK_BYTES: u64 = 32 << 20;
 
@@ -626,6 +641,21 @@ mod tests {
 
     fn planned(planner: &Planner, q: &str) -> Planned {
         planner.plan(q).unwrap_or_else(|e| panic!("{q}: {}", e.error.message))
+    }
+
+    /// `makeresults` rows reach the pipeline in slices: the results are those of one batch, and
+    /// a cancel (Ctrl-C in the REPL) is seen between slices.
+    #[test]
+    fn generated_rows_go_in_slices_and_can_be_cancelled() {
+        let planner = Planner::builtin().expect("built-in configuration");
+        let q = planned(&planner, "| makeresults count=20000 | streamstats count as n | stats max(n) as top, count");
+        let out = execute(&planner, &q, &RunConfig::default()).expect("runs");
+        let b = &out.batches[0];
+        assert_eq!(spelunk_exec::columns::value_at(b.column(0).as_ref(), 0).as_f64(), Some(20000.0));
+        let monitor = Arc::new(ScanMonitor::default());
+        monitor.cancel();
+        let cfg = RunConfig { monitor: Some(monitor), ..Default::default() };
+        assert!(matches!(execute(&planner, &q, &cfg), Err(Failure::Cancelled)));
     }
 
     /// One read for several queries extracts what any of them needs and skips only the records
