@@ -685,6 +685,13 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
             }
             Op::Spath { input, output, path }
         }
+        "search" | "" => {
+            // a search holding `[subsearch]` (its results become search terms) is parsed generically
+            let span = args.iter().find_map(|a| if let Arg::Subsearch(p) = a { Some(p.span) } else { None }).unwrap_or(cmd.span);
+            return Err(SplError::new(ErrorCode::UnsupportedCommand, span, "a subsearch inside `search` (its results turned into search terms) is valid SPL but spelunk does not run it yet")
+                .with_label("not supported yet")
+                .with_help("`join` or `lookup` can often do the same: `... | join user [search ...]`"));
+        }
         other => {
             return Err(SplError::new(ErrorCode::UnsupportedCommand, cmd.name.span, format!("`{other}` is valid SPL but spelunk does not run it yet")));
         }
