@@ -168,10 +168,7 @@ pub fn missing(p: &Pipeline, out: &mut Vec<String>) {
     };
     for c in &p.commands {
         let name = c.name.name.to_ascii_lowercase();
-        let is_search = name.is_empty() || name == "search";
         match registry::command(&name) {
-            // a search holding a subsearch is read generically: that is what spelunk lacks
-            _ if is_search && matches!(&c.kind, CommandKind::Generic(args) if args.iter().any(|a| matches!(a, Arg::Subsearch(_)))) => push("search [subsearch]".into(), out),
             Some(spec) if spec.implemented => {}
             _ => push(name.clone(), out),
         }

@@ -295,6 +295,11 @@ fn step(op: &Op, before: &Available, events: &Available) -> NodeFields {
     let mut n = NodeFields::new(before);
     match op {
         Op::Search(e) => search_fields(e, &mut n.needs),
+        Op::SearchSubsearch { expr, .. } => {
+            search_fields(expr, &mut n.needs);
+            // the subsearch's results name more fields, known only when it has run
+            n.needs_all = true;
+        }
         Op::Where(e) | Op::HeadWhile { expr: e, .. } => {
             expr_fields(e, &mut n.needs);
             n.needs_all = expr_needs_raw(e);

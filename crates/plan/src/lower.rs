@@ -54,7 +54,7 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
                 plan.source = Source::MakeResults { count };
                 None
             }
-            (CommandKind::Generic(args), name @ ("append" | "join" | "lookup" | "inputlookup")) => {
+            (CommandKind::Generic(args), name @ ("append" | "join" | "lookup" | "inputlookup" | "search")) => {
                 let next_sub = plan.nodes.iter().filter(|n| n.op.subsearch().is_some()).count();
                 let op = lower_combine(cmd, name, args, next_sub)?;
                 if i == 0 && matches!(op, Op::InputLookup(_)) {
@@ -685,13 +685,6 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
             }
             Op::Spath { input, output, path }
         }
-        "search" | "" => {
-            // a search holding `[subsearch]` (its results become search terms) is parsed generically
-            let span = args.iter().find_map(|a| if let Arg::Subsearch(p) = a { Some(p.span) } else { None }).unwrap_or(cmd.span);
-            return Err(SplError::new(ErrorCode::UnsupportedCommand, span, "a subsearch inside `search` (its results turned into search terms) is valid SPL but spelunk does not run it yet")
-                .with_label("not supported yet")
-                .with_help("`join` or `lookup` can often do the same: `... | join user [search ...]`"));
-        }
         other => {
             return Err(SplError::new(ErrorCode::UnsupportedCommand, cmd.name.span, format!("`{other}` is valid SPL but spelunk does not run it yet")));
         }
@@ -894,7 +887,21 @@ fn lower_combine(cmd: &Command, name: &str, args: &[Arg], next_sub: usize) -> Re
         "append" => lower_append(cmd, args, next_sub),
         "join" => lower_join(cmd, args, next_sub),
         "lookup" => lower_lookup(cmd, args),
+        "search" => lower_search_subsearch(cmd, args, next_sub),
         _ => lower_inputlookup(cmd, args),
+    }
+}
+
+/// `search ... [subsearch] ...`: the search expression is read with a placeholder term where
+/// the subsearch is; the engine puts the subsearch's formatted results there (Search Manual,
+/// "Change the format of subsearch results").
+fn lower_search_subsearch(cmd: &Command, args: &[Arg], id: usize) -> Result<Op, SplError> {
+    let sub = lower_subsearch(cmd, "search", args, id, SUBSEARCH_MAXOUT)?;
+    let text: Vec<String> = args.iter().map(|a| if matches!(a, Arg::Subsearch(_)) { SUBSEARCH_PLACEHOLDER.to_string() } else { a.to_string() }).collect();
+    let ast = spelunk_syntax::parse_pipeline(&format!("search {}", text.join(" "))).map_err(|e| SplError::new(ErrorCode::UnsupportedCommand, cmd.span, format!("a search around a subsearch that spelunk cannot read: {}", e.message)))?;
+    match ast.commands.into_iter().next().map(|c| c.kind) {
+        Some(CommandKind::Search(Some(expr))) => Ok(Op::SearchSubsearch { expr, sub }),
+        _ => Err(SplError::new(ErrorCode::UnsupportedCommand, cmd.span, "a search around a subsearch that spelunk cannot read")),
     }
 }
 

@@ -92,6 +92,10 @@ pub enum Op {
     Spath { input: String, output: Option<String>, path: Option<String> },
     /// `append [subsearch]`: the subsearch's results after the current results.
     Append(Subsearch),
+    /// `search ... [subsearch] ...`: the subsearch's results, formatted as Splunk's `format`
+    /// formats them (`(f1="v1" AND f2="v2") OR ...`), stand where the term
+    /// [`SUBSEARCH_PLACEHOLDER`] is in `expr`.
+    SearchSubsearch { expr: SearchExpr, sub: Subsearch },
     /// `join [options] [field-list] [subsearch]`: merge each result with the subsearch results
     /// that share the values of the join fields.
     Join { spec: JoinSpec, sub: Subsearch },
@@ -100,6 +104,9 @@ pub enum Op {
     /// `| inputlookup <table>`: the rows of a lookup table (after the current results with `append=t`).
     InputLookup(InputLookupSpec),
 }
+
+/// The term a `search` command's `[subsearch]` is replaced by until its results are known.
+pub const SUBSEARCH_PLACEHOLDER: &str = "__spelunk_subsearch__";
 
 /// A subsearch: its own plan, run before the main search over the same data; the caller hands
 /// its results to the engine under [`Subsearch::id`].
@@ -361,7 +368,7 @@ impl Op {
     /// The operator's name as `explain` shows it.
     pub fn name(&self) -> &'static str {
         match self {
-            Op::Search(_) => "search",
+            Op::Search(_) | Op::SearchSubsearch { .. } => "search",
             Op::Where(_) => "where",
             Op::Eval(_) => "eval",
             Op::Bin(_) => "bin",
@@ -442,6 +449,7 @@ impl Op {
     pub fn describe(&self) -> String {
         match self {
             Op::Search(_) => "keep events matching the search expression (values case-insensitive, `*` wildcards; `f!=v` needs f to exist)".into(),
+            Op::SearchSubsearch { .. } => "keep events matching the search expression, the subsearch's results standing in for it as (field=value AND ...) OR ... (fields starting with `_` left out; `search`/`query` fields as written)".into(),
             Op::Where(_) => "keep rows where the expression is true (false and null drop the row)".into(),
             Op::Eval(a) => format!("compute {} left to right", a.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(", ")),
             Op::Bin(b) if b.is_auto() => format!(
@@ -580,7 +588,7 @@ impl Op {
     /// The subsearch this operator runs first, if any.
     pub fn subsearch(&self) -> Option<&Subsearch> {
         match self {
-            Op::Append(sub) | Op::Join { sub, .. } => Some(sub),
+            Op::Append(sub) | Op::Join { sub, .. } | Op::SearchSubsearch { sub, .. } => Some(sub),
             _ => None,
         }
     }

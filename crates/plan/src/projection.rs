@@ -16,6 +16,8 @@ pub fn compute(plan: &LogicalPlan) -> Projection {
             Op::Search(e) => search_fields(e, &mut f),
             // searchmatch("...") may test any field named in its string
             Op::Where(e) | Op::HeadWhile { expr: e, .. } if expr_needs_raw(e) => return Projection::All,
+            // the subsearch's results name the fields to match only when it has run
+            Op::SearchSubsearch { .. } => return Projection::All,
             Op::Where(e) | Op::HeadWhile { expr: e, .. } => expr_fields(e, &mut f),
             Op::Eval(a) => {
                 for (_, e) in a {

@@ -25,7 +25,7 @@ use crate::value::Value;
 use arrow::array::{ArrayRef, BooleanArray, UInt32Array};
 use arrow::record_batch::RecordBatch;
 use spelunk_plan::{InputLookupSpec, JoinSpec, JoinType, LookupSpec, Op, PlanNode};
-use spelunk_syntax::ast::Span;
+use spelunk_syntax::ast::{CmpOp, Ident, SearchExpr, Span, Value as AstValue};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -77,6 +77,11 @@ pub struct Inputs {
 pub fn build(node: &PlanNode, inputs: &Inputs) -> Option<Result<Box<dyn Operator>, ExecError>> {
     let op: Result<Box<dyn Operator>, ExecError> = match &node.op {
         Op::Append(sub) => subsearch_rows(inputs, sub.id, sub.maxout, node.span).map(|rows| Box::new(AppendOp { rows }) as Box<dyn Operator>),
+        Op::SearchSubsearch { expr, sub } => subsearch_rows(inputs, sub.id, sub.maxout, node.span).and_then(|rows| {
+            let formatted = format_results(&rows, node.span)?;
+            let expr = substitute(expr, &formatted);
+            Ok(Box::new(SubsearchFilter { search: search::Compiled::new(&expr) }) as Box<dyn Operator>)
+        }),
         Op::Join { spec, sub } => {
             subsearch_rows(inputs, sub.id, sub.maxout, node.span).and_then(|rows| JoinOp::new(spec.clone(), &rows).map(|j| Box::new(j) as Box<dyn Operator>))
         }
@@ -152,6 +157,82 @@ impl Operator for AppendOp {
     }
     fn finish(&mut self, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         Ok(std::mem::take(&mut self.rows))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// search [subsearch]
+
+/// The subsearch's results as a search expression, as Splunk's `format` writes them (Search
+/// Manual, "Change the format of subsearch results"): one `(f1="v1" AND f2="v2")` per row, the
+/// rows ORed; a multivalue field ORs its values; fields starting with `_` are left out; a field
+/// named `search` is read as search text and one named `query` as a term. Without any usable
+/// row the result is `NOT ()`, `format`'s empty string, which rules nothing out.
+fn format_results(batches: &[RecordBatch], span: Span) -> Result<SearchExpr, ExecError> {
+    let value = |text: String| AstValue { text, quoted: true, span, directive: None };
+    let mut rows = Vec::new();
+    for b in batches {
+        let schema = b.schema();
+        for r in 0..b.num_rows() {
+            let mut terms = Vec::new();
+            for (i, f) in schema.fields().iter().enumerate() {
+                let name = f.name();
+                if name.starts_with('_') {
+                    continue;
+                }
+                let values: Vec<String> = match value_at(b.column(i).as_ref(), r) {
+                    Value::Null => continue,
+                    Value::Multi(vs) => vs.iter().filter_map(|v| v.to_text()).collect(),
+                    v => v.to_text().into_iter().collect(),
+                };
+                let mut alts = Vec::new();
+                for v in values {
+                    alts.push(match name.as_str() {
+                        "search" => match spelunk_syntax::parse_pipeline(&format!("search {v}")).ok().and_then(|p| p.commands.into_iter().next()).map(|c| c.kind) {
+                            Some(spelunk_syntax::ast::CommandKind::Search(Some(e))) => SearchExpr::Group(Box::new(e), span),
+                            _ => return Err(ExecError { message: format!("the subsearch's `search` field holds `{v}`, which is not a search expression"), span: Some(span) }),
+                        },
+                        "query" => SearchExpr::Term(value(v)),
+                        _ => SearchExpr::Compare { field: Ident { name: name.clone(), span }, op: CmpOp::Eq, value: value(v), span },
+                    });
+                }
+                match alts.len() {
+                    0 => {}
+                    1 => terms.extend(alts),
+                    _ => terms.push(SearchExpr::Group(Box::new(SearchExpr::Or(alts, span)), span)),
+                }
+            }
+            if !terms.is_empty() {
+                rows.push(SearchExpr::Group(Box::new(SearchExpr::And(terms, span)), span));
+            }
+        }
+    }
+    Ok(if rows.is_empty() { SearchExpr::Not(Box::new(SearchExpr::Or(Vec::new(), span)), span) } else { SearchExpr::Group(Box::new(SearchExpr::Or(rows, span)), span) })
+}
+
+/// `expr` with the subsearch's placeholder term replaced by its formatted results.
+fn substitute(expr: &SearchExpr, formatted: &SearchExpr) -> SearchExpr {
+    let again = |e: &SearchExpr| substitute(e, formatted);
+    match expr {
+        SearchExpr::Term(v) if v.text == spelunk_plan::SUBSEARCH_PLACEHOLDER && !v.quoted => formatted.clone(),
+        SearchExpr::And(xs, s) => SearchExpr::And(xs.iter().map(again).collect(), *s),
+        SearchExpr::Or(xs, s) => SearchExpr::Or(xs.iter().map(again).collect(), *s),
+        SearchExpr::Not(x, s) => SearchExpr::Not(Box::new(again(x)), *s),
+        SearchExpr::Group(x, s) => SearchExpr::Group(Box::new(again(x)), *s),
+        other => other.clone(),
+    }
+}
+
+/// Keeps the events matching the search with the subsearch's results in place.
+struct SubsearchFilter {
+    search: search::Compiled,
+}
+
+impl Operator for SubsearchFilter {
+    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
+        let view = BatchView::new(&batch);
+        let mask: BooleanArray = (0..batch.num_rows()).map(|row| Some(self.search.matches(&BatchRow { view: &view, row }))).collect();
+        Ok(vec![arrow::compute::filter_record_batch(&batch, &mask).map_err(ExecError::arrow)?])
     }
 }
 

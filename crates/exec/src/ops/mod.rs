@@ -147,7 +147,7 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
         Op::Regex { field, regex, negate } => Box::new(text::RegexFilter { field, regex, negate, span: node.span }),
         Op::Spath { input, output, path } => Box::new(text::Spath { input, output, path }),
         // built by the engine from the run's inputs (subsearch results, lookup tables)
-        Op::Append(_) | Op::Join { .. } | Op::Lookup(_) | Op::InputLookup(_) => combine::unresolved(node),
+        Op::Append(_) | Op::Join { .. } | Op::SearchSubsearch { .. } | Op::Lookup(_) | Op::InputLookup(_) => combine::unresolved(node),
     }
 }
 
