@@ -279,6 +279,9 @@ pub fn list_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, ScanStats), IoErro
     Ok((files, stats))
 }
 
+/// The `index` every event reads as (Splunk's default index).
+pub const DEFAULT_INDEX: &str = "main";
+
 /// Split the input into work units for parallel scanning: every file is a unit, and plain
 /// (uncompressed) NDJSON files larger than `chunk` bytes are cut into byte ranges of about
 /// `chunk` bytes (a range's reader starts at the first line that begins inside it).
@@ -978,7 +981,9 @@ impl Scanner {
             rows.raw.iter().for_each(|r| b.append_value(r));
             cols.push(("_raw".into(), Arc::new(b.finish())));
         }
-        let consts = [("source", None), ("sourcetype", Some(rows.sourcetype.as_str())), ("host", Some(self.opts.host.as_str()))];
+        // `index`: files on disk belong to no index; they read as Splunk's default one, so that
+        // `index=*` and `index=main` match them
+        let consts = [("source", None), ("sourcetype", Some(rows.sourcetype.as_str())), ("host", Some(self.opts.host.as_str())), ("index", Some(DEFAULT_INDEX))];
         for (name, val) in consts {
             if wants(name) {
                 let mut b = StringBuilder::with_capacity(n, n * 16);
@@ -989,7 +994,7 @@ impl Scanner {
             }
         }
         for (name, col) in &rows.cols {
-            if matches!(name.as_str(), "_time" | "_raw" | "source" | "sourcetype" | "host") {
+            if matches!(name.as_str(), "_time" | "_raw" | "source" | "sourcetype" | "host" | "index") {
                 continue;
             }
             cols.push((name.clone(), col.finish(n)));

@@ -51,13 +51,15 @@ fn columns_types_raw_and_time() {
     let eb = &b[0];
     assert_eq!(eb.sourcetype, "aws:cloudtrail");
     let names: Vec<String> = eb.batch.schema().fields().iter().map(|f| f.name().clone()).collect();
-    assert_eq!(&names[..5], ["_time", "_raw", "source", "sourcetype", "host"]);
+    assert_eq!(&names[..6], ["_time", "_raw", "source", "sourcetype", "host", "index"]);
     // fields in first-seen order
-    assert_eq!(names[5], "eventVersion");
+    assert_eq!(names[6], "eventVersion");
     assert!(names.contains(&"requestParameters.x".to_string()) && names.contains(&"requestParameters.x.y".to_string()));
     // _raw: each record's compact text, key order kept
     assert_eq!(strings(eb, "_raw"), [Some(CT1.to_string()), Some(CT2.to_string())]);
     assert_eq!(strings(eb, "host"), [Some("h1".into()), Some("h1".into())]);
+    // files on disk read as Splunk's default index
+    assert_eq!(strings(eb, "index"), [Some("main".into()), Some("main".into())]);
     assert_eq!(strings(eb, "source")[0].as_deref(), Some(p.display().to_string().as_str()));
     let t = eb.batch.column_by_name("_time").expect("_time");
     let t = t.as_any().downcast_ref::<Float64Array>().expect("f64");

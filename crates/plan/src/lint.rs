@@ -29,7 +29,7 @@ use spelunk_syntax::{visit, ErrorCode, SplError};
 use std::collections::BTreeSet;
 
 /// Fields the scan gives every event (the `!=` lint takes them as always there).
-const EVENT_FIELDS: &[&str] = &["_time", "_raw", "source", "sourcetype", "host"];
+const EVENT_FIELDS: &[&str] = &["_time", "_raw", "source", "sourcetype", "host", "index"];
 /// Splunk's default fields: every indexed event has them.
 const DEFAULT_FIELDS: &[&str] = &["_time", "_raw", "_indextime", "source", "sourcetype", "host", "index", "splunk_server", "linecount", "punct"];
 

@@ -167,7 +167,9 @@ impl Operator for AppendOp {
 /// Manual, "Change the format of subsearch results"): one `(f1="v1" AND f2="v2")` per row, the
 /// rows ORed; a multivalue field ORs its values; fields starting with `_` are left out; a field
 /// named `search` is read as search text and one named `query` as a term. Without any usable
-/// row the result is `NOT ()`, `format`'s empty string, which rules nothing out.
+/// row the result is `NOT ()`, `format`'s empty string: `()` holds no condition, so `NOT ()`
+/// matches nothing. A search around an empty subsearch finds nothing, and `NOT [...]` of an
+/// empty subsearch (an empty allow list) rules nothing out.
 fn format_results(batches: &[RecordBatch], span: Span) -> Result<SearchExpr, ExecError> {
     let value = |text: String| AstValue { text, quoted: true, span, directive: None };
     let mut rows = Vec::new();
@@ -207,7 +209,7 @@ fn format_results(batches: &[RecordBatch], span: Span) -> Result<SearchExpr, Exe
             }
         }
     }
-    Ok(if rows.is_empty() { SearchExpr::Not(Box::new(SearchExpr::Or(Vec::new(), span)), span) } else { SearchExpr::Group(Box::new(SearchExpr::Or(rows, span)), span) })
+    Ok(if rows.is_empty() { SearchExpr::Not(Box::new(SearchExpr::And(Vec::new(), span)), span) } else { SearchExpr::Group(Box::new(SearchExpr::Or(rows, span)), span) })
 }
 
 /// `expr` with the subsearch's placeholder term replaced by its formatted results.
