@@ -214,6 +214,9 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
                 return SplError::new(ErrorCode::UnsupportedCommand, a.func.span, format!("spelunk does not run the aggregation `{}` yet", a.func.name));
             }
             let mut e = SplError::new(ErrorCode::UnknownFunction, a.func.span, format!("unknown aggregation `{}`", a.func.name));
+            if matches!(fname.as_str(), "perc" | "p" | "exactperc" | "upperperc") {
+                return e.with_help(format!("write the percentile into the name, e.g. `{fname}95(...)`"));
+            }
             if let Some(s) = did_you_mean(&fname, registry::function_names(registry::FunctionKind::Aggregate)) {
                 e = e.with_help(format!("did you mean `{}`?", s));
             }
