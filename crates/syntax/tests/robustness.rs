@@ -136,3 +136,14 @@ fn very_deep_nesting_is_a_clear_error() {
         }
     }
 }
+
+/// Inputs the property tests once found, kept so they stay fixed.
+#[test]
+fn found_by_the_property_tests() {
+    // `as` after a comma was read as an aggregation named `as`, printed without the comma,
+    // and the printed form no longer parsed
+    for src in ["a | stats AND , as", "a | stats count, as", "a | stats count , as x"] {
+        check_pipeline(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+        assert!(parse_pipeline(src).is_err(), "{src}");
+    }
+}

@@ -218,9 +218,15 @@ impl<'a> Parser<'a> {
 
     /// `func`, `func(field)`, `func(eval(expr))`, each with an optional `as alias`.
     fn aggregation(&mut self) -> Result<Aggregation, SplError> {
+        let start = self.pos;
         let Some((name, nspan)) = self.lex(lexer::simple_name) else {
             return Err(self.expected("an aggregation such as `count` or `dc(field)`"));
         };
+        // `as` names the aggregation before it: it cannot be one (`stats count, as x`)
+        if name.eq_ignore_ascii_case("as") {
+            self.pos = start;
+            return Err(self.expected("an aggregation such as `count` or `dc(field)`"));
+        }
         let func = Ident { name: name.to_string(), span: nspan };
         let mut arg = None;
         if self.peek() == Some('(') {
