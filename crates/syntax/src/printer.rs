@@ -378,8 +378,10 @@ impl Display for SearchExpr {
 fn write_search_field(f: &mut Formatter<'_>, field: &Ident) -> fmt::Result {
     let n = &field.name;
     let bare = lexer::escape_bare(n);
+    // `AND`, or `AND+` (the parser reads the keyword, then `+`): such names are quoted
+    let keyword_first = ["AND", "OR", "NOT"].iter().any(|k| n.strip_prefix(k).is_some_and(|rest| rest.chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '_'))));
     let bare_ok = !n.is_empty()
-        && !["AND", "OR", "NOT"].contains(&n.as_str())
+        && !keyword_first
         && !n.eq_ignore_ascii_case("search")
         && !bare.ends_with('!')
         && lexer::word_len(&bare, |c| lexer::is_hard_stop(c) || term_stop(c), true) == bare.len();

@@ -146,4 +146,8 @@ fn found_by_the_property_tests() {
         check_pipeline(src).unwrap_or_else(|e| panic!("{src}: {e}"));
         assert!(parse_pipeline(src).is_err(), "{src}");
     }
+    // a quoted field name starting with a keyword (`"AND+"='`) printed bare read as `AND +='`
+    for src in ["a\"AND+\"='", "\"OR-x\"=1", "\"NOT.y\"=2"] {
+        check_pipeline(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+    }
 }
