@@ -311,7 +311,14 @@ impl Display for SearchExpr {
         match self {
             SearchExpr::And(items, _) => {
                 for (i, x) in items.iter().enumerate() {
-                    if i > 0 {
+                    // `a IN (b)` would read as a field list: a bare term `IN` before a group
+                    // keeps its explicit AND (`a IN AND (b)`)
+                    let in_before_group = i > 0
+                        && matches!(&items[i - 1], SearchExpr::Term(v) if !v.quoted && v.directive.is_none() && v.text.eq_ignore_ascii_case("in"))
+                        && matches!(x, SearchExpr::Group(..));
+                    if in_before_group {
+                        f.write_str(" AND ")?;
+                    } else if i > 0 {
                         f.write_char(' ')?;
                     }
                     write!(f, "{x}")?;

@@ -147,7 +147,7 @@ fn found_by_the_property_tests() {
         assert!(parse_pipeline(src).is_err(), "{src}");
     }
     // a quoted field name starting with a keyword (`"AND+"='`) printed bare read as `AND +='`
-    for src in ["a\"AND+\"='", "\"OR-x\"=1", "\"NOT.y\"=2"] {
+    for src in ["a\"AND+\"='", "\"OR-x\"=1", "\"NOT.y\"=2", "XOR IN AND ( XOR )", "a in AND (b OR c)"] {
         check_pipeline(src).unwrap_or_else(|e| panic!("{src}: {e}"));
     }
 }
