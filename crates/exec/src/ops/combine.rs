@@ -17,7 +17,7 @@
 //! - `inputlookup`: the table's rows (from `start`, at most `max`, then the `where` filter), one
 //!   result per row with its non-empty cells, after the current results with `append=t`.
 
-use super::{BatchRow, ExecError, Operator};
+use super::{BatchRow, ExecError, Filter, Operator, Pred};
 use crate::columns::{build_column, concat_batches, make_batch, set_column, value_at, BatchView};
 use crate::eval::EvalContext;
 use crate::search;
@@ -80,7 +80,7 @@ pub fn build(node: &PlanNode, inputs: &Inputs) -> Option<Result<Box<dyn Operator
         Op::SearchSubsearch { expr, sub } => subsearch_rows(inputs, sub.id, sub.maxout, node.span).and_then(|rows| {
             let formatted = format_results(&rows, node.span)?;
             let expr = substitute(expr, &formatted);
-            Ok(Box::new(SubsearchFilter { search: search::Compiled::new(&expr) }) as Box<dyn Operator>)
+            Ok(Box::new(Filter { pred: Pred::Search(search::Compiled::new(&expr)) }) as Box<dyn Operator>)
         }),
         Op::Join { spec, sub } => {
             subsearch_rows(inputs, sub.id, sub.maxout, node.span).and_then(|rows| JoinOp::new(spec.clone(), &rows).map(|j| Box::new(j) as Box<dyn Operator>))
@@ -222,19 +222,6 @@ fn substitute(expr: &SearchExpr, formatted: &SearchExpr) -> SearchExpr {
         SearchExpr::Not(x, s) => SearchExpr::Not(Box::new(again(x)), *s),
         SearchExpr::Group(x, s) => SearchExpr::Group(Box::new(again(x)), *s),
         other => other.clone(),
-    }
-}
-
-/// Keeps the events matching the search with the subsearch's results in place.
-struct SubsearchFilter {
-    search: search::Compiled,
-}
-
-impl Operator for SubsearchFilter {
-    fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
-        let view = BatchView::new(&batch);
-        let mask: BooleanArray = (0..batch.num_rows()).map(|row| Some(self.search.matches(&BatchRow { view: &view, row }))).collect();
-        Ok(vec![arrow::compute::filter_record_batch(&batch, &mask).map_err(ExecError::arrow)?])
     }
 }
 

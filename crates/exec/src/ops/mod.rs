@@ -153,13 +153,15 @@ pub fn build(node: &PlanNode) -> Box<dyn Operator> {
 
 // ---------------------------------------------------------------------------------------------
 
-enum Pred {
+/// What a [`Filter`] keeps: rows matching a search, or rows where an expression is true.
+pub(crate) enum Pred {
     Search(search::Compiled),
     Where(spelunk_syntax::ast::Expr),
 }
 
-struct Filter {
-    pred: Pred,
+/// `search` and `where` (and `search ... [subsearch]` once its results are known).
+pub(crate) struct Filter {
+    pub(crate) pred: Pred,
 }
 
 impl Operator for Filter {
