@@ -186,6 +186,34 @@ enum Command {
         #[command(flatten)]
         conf: ConfArgs,
     },
+    /// Compile a query to one SQL statement (Spark, Trino/Athena or DuckDB) over a table of
+    /// CloudTrail, Security Lake (OCSF) or NDJSON events. What cannot be written exactly in the
+    /// dialect is refused, naming the command or function (exit 1).
+    Compile {
+        /// A query file (.spl); or use -e.
+        file: Option<PathBuf>,
+        /// A query given on the command line.
+        #[arg(short = 'e', long = "expr", value_name = "SPL")]
+        expr: Option<String>,
+        /// spark, trino (also for Athena) or duckdb.
+        #[arg(long)]
+        dialect: String,
+        /// The table (or view) to read, as the SQL should name it.
+        #[arg(long)]
+        table: String,
+        /// How the table holds events: cloudtrail (AWS's Athena CloudTrail table), ocsf
+        /// (Security Lake) or ndjson (one column per top-level key).
+        #[arg(long, default_value = "cloudtrail")]
+        layout: String,
+        /// ndjson layout: the table's columns, `a,b,c` (`name:json` for a column holding JSON text).
+        #[arg(long)]
+        columns: Option<String>,
+        /// A column giving the events' input order (ties in _time, head/dedup/top before any sort).
+        #[arg(long = "order-column", value_name = "COLUMN")]
+        order_column: Option<String>,
+        #[command(flatten)]
+        conf: ConfArgs,
+    },
     /// Help on a command or function, or the list of all.
     Help { name: Option<String> },
 }
@@ -231,6 +259,7 @@ fn real_main() -> ExitCode {
         Some(Command::Explain { query, conf, trace, data, lookups }) => explain(&query, &conf, trace, data, lookups),
         Some(Command::Check { files, expr, conf }) => check(&files, expr, &conf),
         Some(Command::Help { name }) => help(name.as_deref()),
+        Some(Command::Compile { file, expr, dialect, table, layout, columns, order_column, conf }) => compile(file, expr, &dialect, table, &layout, columns, order_column, &conf),
         None => start_repl(Vec::new(), None, Vec::new(), &ConfArgs::default(), None),
     }
 }
@@ -273,6 +302,54 @@ fn start_repl(data: Vec<PathBuf>, sourcetype: Option<String>, lookups: Vec<PathB
         errout!("{}", session.handle_line(&format!(".load {}", d.display())));
     }
     repl::run(session)
+}
+
+/// `spelunk compile`: print the query as one SQL statement.
+#[allow(clippy::too_many_arguments)]
+fn compile(file: Option<PathBuf>, expr: Option<String>, dialect: &str, table: String, layout: &str, columns: Option<String>, order_column: Option<String>, conf: &ConfArgs) -> ExitCode {
+    let query = match (file, expr) {
+        (_, Some(e)) => e,
+        (Some(f), None) => match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(e) => {
+                errln!("spelunk: {}: {e}", f.display());
+                return ExitCode::from(2);
+            }
+        },
+        (None, None) => {
+            errln!("spelunk compile: give a query file or -e QUERY");
+            return ExitCode::from(2);
+        }
+    };
+    let (dialect, kind) = match (dialect.parse::<spelunk_sql::DialectName>(), layout.parse::<spelunk_sql::LayoutKind>()) {
+        (Ok(d), Ok(l)) => (d, l),
+        (Err(m), _) | (_, Err(m)) => {
+            errln!("spelunk compile: {m}");
+            return ExitCode::from(2);
+        }
+    };
+    let planner = match load_planner(conf) {
+        Ok(p) => p,
+        Err(e) => {
+            errln!("spelunk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut layout = spelunk_sql::Layout::new(kind);
+    if let Some(c) = columns {
+        layout.columns = spelunk_sql::Layout::parse_columns(&c);
+    }
+    layout.seq_column = order_column;
+    match spelunk_sql::compile(&query, &planner, &spelunk_sql::Options { dialect, table, layout }) {
+        Ok(sql) => {
+            outln!("{sql}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            errln!("spelunk compile: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 pub(crate) fn load_planner(conf: &ConfArgs) -> Result<Planner, String> {
