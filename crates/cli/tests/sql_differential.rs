@@ -153,6 +153,8 @@ fn golden_cases(planner: &Planner, tmp: &Path, cases: &mut Vec<Case>, spelunk_re
         }
         let mut layout = Layout::new(LayoutKind::Ndjson);
         layout.columns = cols.into_iter().map(|(name, json)| spelunk_sql::layout::NdjsonColumn { name, json }).collect();
+        // the raw line, for search terms and rex over _raw
+        layout.columns.push(spelunk_sql::layout::NdjsonColumn { name: "_raw".into(), json: false });
         layout.seq_column = Some("_seq".into());
         layout.missing_time = Some(MTIME as f64);
         let scope = planner.plan(&query).map(|p| in_scope(&p.plan)).unwrap_or(false);

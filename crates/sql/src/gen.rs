@@ -392,10 +392,24 @@ impl<'a> Gen<'a> {
                 self.step(vec![(Col { name: target, id, ty: Ty::Num, hidden: false }, sql)], "");
             }
             Op::Rename(pairs) => {
+                let mut expanded = Vec::new();
                 for (from, to) in pairs {
-                    if from.contains('*') || to.contains('*') {
-                        return Err(refuse("rename", dn, "wildcard renames"));
+                    if !from.contains('*') && !to.contains('*') {
+                        expanded.push((from.clone(), to.clone()));
+                        continue;
                     }
+                    if from.matches('*').count() != 1 || to.matches('*').count() != 1 {
+                        return Err(refuse("rename", dn, "wildcard renames with other than one `*` on each side"));
+                    }
+                    let (pre, suf) = from.split_once('*').unwrap();
+                    for c in self.cols.iter().filter(|c| !c.hidden && !c.name.starts_with('\u{0}')) {
+                        if c.name.len() >= pre.len() + suf.len() && c.name.starts_with(pre) && c.name.ends_with(suf) {
+                            let mid = &c.name[pre.len()..c.name.len() - suf.len()];
+                            expanded.push((c.name.clone(), to.replacen('*', mid, 1)));
+                        }
+                    }
+                }
+                for (from, to) in &expanded {
                     if self.col(from).is_none() {
                         continue;
                     }
@@ -515,21 +529,21 @@ impl<'a> Gen<'a> {
                         return Err(refuse("dedup", dn, &format!("multivalue field {f}")));
                     }
                     if x.is_null_lit() {
-                        if *keepempty {
-                            continue;
-                        }
                         conds.push("FALSE".to_string());
                         continue;
                     }
                     conds.push(format!("{} IS NOT NULL", x.sql));
                     parts.push(self.text(&x)?);
                 }
-                if *keepempty {
-                    return Err(refuse("dedup keepempty=true", dn, "rows without the fields are kept apart"));
-                }
                 let over = format!("PARTITION BY {} ORDER BY {}", if parts.is_empty() { "1".into() } else { parts.join(", ") }, self.order_or_refuse("dedup")?);
                 let rn = self.new_id("_rn");
-                self.step(vec![(Col { name: "\u{0}rn".into(), id: rn.clone(), ty: Ty::Num, hidden: true }, format!("row_number() OVER ({over})"))], &format!(" WHERE {}", if conds.is_empty() { "TRUE".into() } else { conds.join(" AND ") }));
+                if *keepempty {
+                    // rows lacking a field are all kept
+                    let some_null = if conds.is_empty() { "FALSE".to_string() } else { format!("NOT ({})", conds.join(" AND ")) };
+                    self.step(vec![(Col { name: "\u{0}rn".into(), id: rn.clone(), ty: Ty::Num, hidden: true }, format!("CASE WHEN {some_null} THEN 0 ELSE row_number() OVER ({over}) END"))], "");
+                } else {
+                    self.step(vec![(Col { name: "\u{0}rn".into(), id: rn.clone(), ty: Ty::Num, hidden: true }, format!("row_number() OVER ({over})"))], &format!(" WHERE {}", if conds.is_empty() { "TRUE".into() } else { conds.join(" AND ") }));
+                }
                 self.step(Vec::new(), &format!(" WHERE {} <= {keep}", self.q(&rn)));
                 if !sortby.is_empty() {
                     let mut o = Vec::new();
@@ -764,6 +778,20 @@ impl<'a> Gen<'a> {
                 let v = if x.ty == Ty::Num { x.sql.clone() } else { x.sql.clone() };
                 E::new(d.arg_min_max(&v, &t.sql, a.func == AggFunc::Earliest), x.ty)
             }
+            AggFunc::Median | AggFunc::Perc(_) if window.is_none() && x.ty != Ty::Mv => {
+                // nearest rank (Splunk's perc_method default): 0-based rank floor(p/100 * n)
+                let p = if let AggFunc::Perc(p) = a.func { p } else { 50.0 };
+                let n = self.num(&x)?;
+                let sorted = format!("array_sort({})", d.agg_array(&n)).replace("array_sort(", if dn == "duckdb" { "list_sort(" } else { "array_sort(" });
+                let len = d.cardinality(&sorted);
+                let idx = format!("CAST(least(floor({} * {len}), {len} - 1) AS INTEGER) + 1", num_lit(p / 100.0));
+                let at = match dn {
+                    "duckdb" => format!("list_extract({sorted}, {idx})"),
+                    "spark" => format!("try_element_at({sorted}, {idx})"),
+                    _ => format!("element_at({sorted}, {idx})"),
+                };
+                E::new(format!("CASE WHEN {len} > 0 THEN {at} END"), Ty::Num)
+            }
             _ => return Err(refuse(&fname, dn, "aggregation not mapped (it depends on event order or approximates)")),
         })
     }
@@ -951,7 +979,28 @@ impl<'a> Gen<'a> {
             SearchExpr::Not(x, _) => format!("(NOT {})", self.search(x)?),
             SearchExpr::Group(x, _) => self.search(x)?,
             SearchExpr::Term(v) if v.text == "*" && !v.quoted => "TRUE".into(),
-            SearchExpr::Term(v) => return Err(refuse(&format!("search term {}", v.text), dn, "bare terms match segments of the raw event text (_raw), which the table does not hold")),
+            SearchExpr::Term(v) => {
+                let raw = self.field("_raw");
+                if raw.is_null_lit() {
+                    return Err(refuse(&format!("search term {}", v.text), dn, "bare terms match segments of the raw event text (_raw), which the table does not hold"));
+                }
+                let case = v.directive == Some(Directive::Case);
+                let breaker = if v.directive == Some(Directive::Term) { r#"[\s\[\]<>(){}|!;,'"*&?+]"# } else { r"[^\p{L}\p{N}]" };
+                let t = if case { v.text.clone() } else { v.text.to_lowercase() };
+                let core = t.trim_matches('*');
+                if core.is_empty() {
+                    return Ok(format!("({} IS NOT NULL)", raw.sql));
+                }
+                let body: Vec<String> = core.split('*').map(regex_escape).collect();
+                let re = format!(
+                    "{}{}{}",
+                    if t.starts_with('*') { String::new() } else { format!("(^|{breaker})") },
+                    body.join("[\\s\\S]*"),
+                    if t.ends_with('*') { String::new() } else { format!("($|{breaker})") }
+                );
+                let hay = if case { raw.sql.clone() } else { format!("lower({})", raw.sql) };
+                format!("coalesce({}, FALSE)", self.d.regex_like(&hay, &re))
+            }
             SearchExpr::Compare { field, op, value, .. } => {
                 let x = self.field(&field.name);
                 if x.is_null_lit() {
@@ -1367,6 +1416,14 @@ impl<'a> Gen<'a> {
                     _ => E::new(format!("CASE WHEN {} IS NOT NULL THEN CAST(1 AS DOUBLE) END", x.sql), Ty::Num),
                 }
             }
+            ("isnum", 1) => {
+                let x = arg(0)?;
+                match x.ty {
+                    Ty::Num => E::new(format!("({} IS NOT NULL)", x.sql), Ty::Bool),
+                    Ty::Text if !x.is_null_lit() => E::new(format!("({} IS NOT NULL)", d.to_number(&x.sql)), Ty::Bool),
+                    _ => return Err(refuse("isnum()", dn, "of a multivalue field or null")),
+                }
+            }
             ("tonumber", 1) => E::new(self.num(&arg(0)?)?, Ty::Num),
             ("tostring", 1) => {
                 let x = arg(0)?;
@@ -1421,6 +1478,18 @@ fn spelunk_num(s: &str) -> Option<f64> {
         return None;
     }
     t.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// `s` as a regular expression matching it literally.
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\.^$|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// SPL field-name wildcard match (`*` any run), case-sensitive.

@@ -116,6 +116,7 @@ impl Layout {
     /// Every field the table can give, for queries that list whole events.
     pub fn all_fields(&self) -> Result<Vec<String>, String> {
         match self.kind {
+            LayoutKind::Ndjson if self.columns.iter().any(|c| c.json) => Err("the query lists whole events, and JSON columns hold fields not known in advance: name the fields (table/fields)".into()),
             LayoutKind::Ndjson if !self.columns.is_empty() => Ok(self.columns.iter().filter(|c| !c.json && Some(&c.name) != self.seq_column.as_ref() && c.name != "_time").map(|c| c.name.clone()).collect()),
             LayoutKind::Ndjson => Err("the query lists whole events: give the table's columns (--columns)".into()),
             LayoutKind::CloudTrail => Ok(CLOUDTRAIL_SCALARS.iter().map(|s| s.to_string()).chain(CLOUDTRAIL_STRUCTS.iter().map(|s| s.to_string())).collect()),
@@ -127,6 +128,9 @@ impl Layout {
     /// cannot hold the field (it is absent from every event).
     pub fn field(&self, d: &dyn Dialect, name: &str) -> Result<Option<(String, Ty)>, SqlError> {
         let refuse = |why: &str| Err(SqlError { message: format!("field `{name}` in the {} layout: {why}", self.name()) });
+        if name == "_raw" && self.columns.iter().any(|c| c.name == "_raw") {
+            return Ok(Some((d.ident("_raw"), Ty::Text)));
+        }
         if matches!(name, "_raw" | "source" | "host") {
             return refuse("spelunk takes it from the file the event was read from; a table has no such column");
         }

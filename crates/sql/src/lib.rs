@@ -82,7 +82,7 @@ pub struct Options {
 
 /// Plan `query` (macros expanded, props known) and compile it to one SQL statement.
 pub fn compile(query: &str, planner: &Planner, opts: &Options) -> Result<String, SqlError> {
-    let planned = planner.plan(query).map_err(|e| SqlError { message: format!("{} ({})", e.error.message, e.error.code) })?;
+    let planned = planner.plan(query).map_err(|e| SqlError { message: format!("{} ({}); not compiled to {} SQL", e.error.message, e.error.code, opts.dialect.dialect().name()) })?;
     gen::generate(&planned.plan, planner, opts)
 }
 

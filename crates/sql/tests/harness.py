@@ -105,16 +105,23 @@ def read_records(path):
 def prepare(case, tmp):
     """Write the case's table as NDJSON; return (path, columns or None for inference)."""
     rows = []
+    raws = []
     layout = case["layout"]
     for inp in case["inputs"]:
         for p in files_under(inp):
             rows.extend(read_records(p))
+            if layout == "ndjson":
+                with open(p, encoding="utf-8") as f:
+                    raws.extend(line.rstrip("\r\n") for line in f if line.strip())
     out = []
     for i, r in enumerate(rows):
         if layout == "ndjson":
             row = {}
             for c in case["columns"]:
                 if c["name"] == "_seq":
+                    continue
+                if c["name"] == "_raw":
+                    row["_raw"] = raws[i]
                     continue
                 if c["name"] in r:
                     v = r[c["name"]]
