@@ -226,6 +226,10 @@ def run_spark(cases, tmp):
              .config("spark.ui.enabled", "false")
              .config("spark.sql.shuffle.partitions", "1")
              .config("spark.driver.memory", "768m")
+             # small inputs: planning and code generation dominate, not data
+             .config("spark.sql.adaptive.enabled", "false")
+             .config("spark.sql.codegen.wholeStage", "false")
+             .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     results = {}
