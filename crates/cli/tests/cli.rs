@@ -373,3 +373,27 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!err.contains("panicked") && !err.to_lowercase().contains("broken pipe"), "{err}");
     assert!(o.status.success(), "{:?}: {err}", o.status);
 }
+
+#[test]
+fn compile_prints_one_statement_per_dialect_and_refuses_by_name() {
+    for (dialect, layout, query) in [
+        ("spark", "cloudtrail", "queries/aws_iam_accessdenied_discovery_events.spl"),
+        ("trino", "ocsf", "queries/asl_aws_iam_accessdenied_discovery_events.spl"),
+        ("duckdb", "cloudtrail", "queries/aws_iam_accessdenied_discovery_events.spl"),
+    ] {
+        let out = spelunk(&["compile", query, "--dialect", dialect, "--layout", layout, "--table", "logs"]);
+        assert!(out.status.success(), "{dialect}: {}", String::from_utf8_lossy(&out.stderr));
+        let sql = String::from_utf8_lossy(&out.stdout);
+        assert!(sql.starts_with("WITH\n") && sql.contains("FROM logs") && sql.contains("ORDER BY"), "{sql}");
+        assert_eq!(sql.matches(';').count(), 0, "one statement, no terminator: {sql}");
+    }
+    let out = spelunk(&["compile", "-e", "`cloudtrail` | streamstats count", "--dialect", "trino", "--table", "t"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`streamstats`") && err.contains("trino"), "{err}");
+    let out = spelunk(&["compile", "-e", "* | stats count by user", "--dialect", "duckdb", "--layout", "ndjson", "--columns", "user,status", "--table", "events"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FROM events"));
+    let out = spelunk(&["compile", "-e", "* | stats count", "--dialect", "oracle", "--table", "t"]);
+    assert_eq!(out.status.code(), Some(2));
+}
