@@ -1002,6 +1002,50 @@ mod tests {
         assert!(parse_gen_report("something else").is_none());
     }
 
+    fn line(job: Job, engine: &str, wall_ms: u64, rss_mb: u64, rows: usize, ratio: Option<f64>) -> Line {
+        Line {
+            job,
+            input: "1 GB NDJSON".into(),
+            events: 1000,
+            json_bytes: 1_000_000,
+            disk_bytes: 1_000_000,
+            engine: engine.into(),
+            m: Measured {
+                wall: Duration::from_millis(wall_ms),
+                max_rss: rss_mb * 1_000_000,
+                user: Duration::ZERO,
+                sys: Duration::ZERO,
+                code: Some(0),
+            },
+            inner_secs: (engine == "DuckDB").then_some(1.5),
+            rows: Some(rows),
+            ratio,
+        }
+    }
+
+    #[test]
+    fn class_table_pairs_spelunk_with_duckdb() {
+        let hc = Job::plain(Class::HighCard);
+        let det = Job::detection(Detection::CloudTrail);
+        let lines = vec![
+            line(hc, "spelunk", 1000, 80, 10, Some(2.0)),
+            line(hc, "DuckDB", 2000, 900, 10, None),
+            line(det, "spelunk", 500, 60, 6, Some(4.0)),
+            line(det, "spelunk --threads 1", 900, 50, 6, Some(2.2)),
+            line(det, "DuckDB", 2000, 700, 6, None),
+        ];
+        let t = class_table(&lines);
+        let rows: Vec<&str> = t.lines().skip(2).collect();
+        assert_eq!(rows.len(), 2, "{t}");
+        assert_eq!(
+            rows[0],
+            "| high_card | `* \\| stats count by sourceIPAddress \\| sort - count, sourceIPAddress \\| head 10` \
+             | 1 GB NDJSON | 10 | 1.00 | 2.00 (1.50) | 2.00× | 80 | 900 |"
+        );
+        assert!(rows[1].starts_with("| detection (cloudtrail) | `queries/aws_iam_accessdenied_discovery_events.spl` |"), "{}", rows[1]);
+        assert!(rows[1].ends_with("| 6 | 0.50 | 2.00 (1.50) | 4.00× | 60 | 700 |"), "{}", rows[1]);
+    }
+
     #[test]
     fn sizes_events() {
         assert_eq!(events_for(1_000_000_000, 1000.0, 88), 999_912);
