@@ -9,11 +9,13 @@ use std::time::Duration;
 use clap::Parser;
 use serde_json::{json, Value};
 
+use crate::classes::{self, Class};
 use crate::measure::{self, Measured};
 use crate::rows;
 use crate::sizes;
 
-/// spelunk against DuckDB on the same generated CloudTrail, in one run (issue 6).
+/// spelunk against DuckDB on the same generated CloudTrail, in one run (issues 6 and 13):
+/// query classes and the shipped detections, rows checked against each other.
 ///
 /// Needs the release binaries: `cargo build --release -p spelunk -p spelunk-gen`.
 #[derive(Parser, Debug)]
@@ -29,7 +31,12 @@ pub struct Args {
     /// Keep the generated data (and reuse it on the next run with the same options).
     #[arg(long)]
     pub keep: bool,
-    /// Detections to run: `cloudtrail` (over CloudTrail), `asl` (over OCSF NDJSON), or both.
+    /// Query classes to run, comma-separated, or `all`: count, count_by, iam_filter, bin, dc,
+    /// high_card, rex, selective (SPL over CloudTrail NDJSON) and detection (the shipped
+    /// detections of --detections).
+    #[arg(long, default_value = "all")]
+    pub classes: String,
+    /// Detections the `detection` class runs: `cloudtrail` (over CloudTrail), `asl` (over OCSF NDJSON), or both.
     #[arg(long, default_value = "cloudtrail,asl")]
     pub detections: String,
     /// Timed runs per engine and input; the median (by wall time) is reported.
@@ -44,6 +51,10 @@ pub struct Args {
     /// Hours of activity the generated events span.
     #[arg(long, default_value_t = 24)]
     pub hours: i64,
+    /// spelunk-gen --ip-pool: background calls come, 9 in 10, from one of this many addresses
+    /// (high-cardinality sourceIPAddress for the high_card class; 0: the principals' own few).
+    #[arg(long, default_value_t = 1 << 28)]
+    pub ip_pool: u64,
     /// Scratch folder for generated data and results [default: <target>/bench-data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -56,7 +67,10 @@ pub struct Args {
     /// Python used to create the venv.
     #[arg(long, default_value = "python3")]
     pub python: String,
-    /// DuckDB threads [default: DuckDB's own default, all cores].
+    /// Threads of both engines: `spelunk run --threads N`, DuckDB `SET threads = N`.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// DuckDB threads, when they should differ from --threads.
     #[arg(long)]
     pub duckdb_threads: Option<usize>,
 }
@@ -130,10 +144,50 @@ struct Dataset {
     disk_bytes: u64,
 }
 
+/// What one case runs: a query class, or the detection class with one detection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Job {
+    class: Class,
+    /// Set for the detection class.
+    det: Option<Detection>,
+}
+
+impl Job {
+    fn plain(class: Class) -> Self {
+        Job { class, det: None }
+    }
+    fn detection(det: Detection) -> Self {
+        Job { class: Class::Detection, det: Some(det) }
+    }
+    /// How the table names it.
+    fn label(self) -> String {
+        match self.det {
+            Some(Detection::Asl) => "detection (asl)".into(),
+            Some(Detection::CloudTrail) => "detection (cloudtrail)".into(),
+            None => self.class.name().into(),
+        }
+    }
+    /// File-name tag.
+    fn tag(self) -> String {
+        match self.det {
+            Some(d) => d.short().into(),
+            None => self.class.name().into(),
+        }
+    }
+    /// The query as the table shows it.
+    fn query_text(self) -> String {
+        match (self.det, self.class.spl()) {
+            (Some(d), _) => format!("queries/{}.spl", d.query()),
+            (None, Some(spl)) => spl.into(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// One line of the table.
 #[derive(Clone, Debug)]
 struct Line {
-    detection: Detection,
+    job: Job,
     input: String,
     events: u64,
     json_bytes: u64,
@@ -171,7 +225,11 @@ pub fn run(args: Args) -> Result<bool, String> {
     if args.runs == 0 {
         return Err("--runs must be at least 1".into());
     }
+    if args.threads == 0 {
+        return Err("--threads must be at least 1".into());
+    }
     let sizes = sizes::parse_sizes(&args.sizes)?;
+    let classes = classes::parse_classes(&args.classes)?;
     let mut detections = Vec::new();
     for d in args.detections.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         detections.push(match d {
@@ -225,43 +283,60 @@ pub fn run(args: Args) -> Result<bool, String> {
     let mut lines: Vec<Line> = Vec::new();
     let mut mismatches: Vec<String> = Vec::new();
     let mut gzip_notes: Vec<(String, f64, f64)> = Vec::new();
+    let plain: Vec<Class> = classes.iter().copied().filter(|&c| c != Class::Detection).collect();
+    let with_det = classes.contains(&Class::Detection);
+    let ct_det = with_det && detections.contains(&Detection::CloudTrail);
+    let asl_det = with_det && detections.contains(&Detection::Asl);
     for &size in &sizes {
-        for &det in &detections {
-            let layouts: &[Layout] = match det {
-                Detection::CloudTrail if cx.args.gzip => &[Layout::Ndjson, Layout::S3Gzip],
-                Detection::CloudTrail => &[Layout::Ndjson],
-                Detection::Asl => &[Layout::Ocsf],
-            };
-            for &layout in layouts {
-                let ds = dataset(&mut cx, layout, size)?;
-                let (case_lines, problems) = run_case(&cx, det, &ds)?;
-                if layout == Layout::S3Gzip {
-                    let g = time_gzip(&cx, &ds)?;
-                    let sp = case_lines.iter().find(|l| l.engine == "spelunk").map(|l| secs(l.m.wall));
-                    if let Some(sp) = sp {
-                        gzip_notes.push((ds.label.clone(), sp, secs(g.wall)));
-                    }
-                    lines.extend(case_lines);
-                    lines.push(Line {
-                        detection: det,
-                        input: format!("{} {}", ds.label, layout.name()),
-                        events: ds.records,
-                        json_bytes: ds.json_bytes,
-                        disk_bytes: ds.disk_bytes,
-                        engine: "gzip -dc (alone)".into(),
-                        m: g,
-                        inner_secs: None,
-                        rows: None,
-                        ratio: None,
-                    });
-                } else {
-                    lines.extend(case_lines);
-                }
+        // CloudTrail NDJSON: every query class, then the CloudTrail detection.
+        let mut inputs: Vec<(Layout, Vec<Job>)> = Vec::new();
+        let mut nd_jobs: Vec<Job> = plain.iter().map(|&c| Job::plain(c)).collect();
+        if ct_det {
+            nd_jobs.push(Job::detection(Detection::CloudTrail));
+        }
+        if !nd_jobs.is_empty() {
+            inputs.push((Layout::Ndjson, nd_jobs));
+        }
+        if ct_det && cx.args.gzip {
+            inputs.push((Layout::S3Gzip, vec![Job::detection(Detection::CloudTrail)]));
+        }
+        if asl_det {
+            inputs.push((Layout::Ocsf, vec![Job::detection(Detection::Asl)]));
+        }
+        for (layout, jobs) in inputs {
+            let ds = dataset(&mut cx, layout, size)?;
+            for job in jobs {
+                let (case_lines, problems) = run_case(&cx, job, &ds)?;
+                lines.extend(case_lines);
                 mismatches.extend(problems);
-                if !cx.args.keep {
-                    let _ = fs::remove_dir_all(&ds.root);
-                    let _ = fs::remove_file(cx.data_dir.join(format!("{}.meta.json", ds.root.file_name().unwrap_or_default().to_string_lossy())));
+            }
+            if layout == Layout::S3Gzip {
+                let g = time_gzip(&cx, &ds)?;
+                let job = Job::detection(Detection::CloudTrail);
+                let input = format!("{} {}", ds.label, layout.name());
+                let sp = lines
+                    .iter()
+                    .find(|l| l.engine == "spelunk" && l.job == job && l.input == input)
+                    .map(|l| secs(l.m.wall));
+                if let Some(sp) = sp {
+                    gzip_notes.push((ds.label.clone(), sp, secs(g.wall)));
                 }
+                lines.push(Line {
+                    job,
+                    input,
+                    events: ds.records,
+                    json_bytes: ds.json_bytes,
+                    disk_bytes: ds.disk_bytes,
+                    engine: "gzip -dc (alone)".into(),
+                    m: g,
+                    inner_secs: None,
+                    rows: None,
+                    ratio: None,
+                });
+            }
+            if !cx.args.keep {
+                let _ = fs::remove_dir_all(&ds.root);
+                let _ = fs::remove_file(cx.data_dir.join(format!("{}.meta.json", ds.root.file_name().unwrap_or_default().to_string_lossy())));
             }
         }
     }
@@ -438,6 +513,9 @@ fn gen_args(cx: &Ctx, layout: Layout, out: &Path, events: u64) -> Vec<String> {
         cx.args.denied_rate.to_string(),
         "--scenarios".into(),
     ]);
+    if cx.args.ip_pool > 0 {
+        a.extend(["--ip-pool".into(), cx.args.ip_pool.to_string()]);
+    }
     if layout == Layout::Ndjson {
         a.push("--ndjson".into());
     }
@@ -552,11 +630,19 @@ fn dataset(cx: &mut Ctx, layout: Layout, size: u64) -> Result<Dataset, String> {
 // ---------------------------------------------------------------------------------------------
 // Engines
 
-fn spelunk_cmd(cx: &Ctx, det: Detection, ds: &Dataset, threads: Option<usize>) -> Command {
+fn spelunk_cmd(cx: &Ctx, job: Job, ds: &Dataset, threads: Option<usize>) -> Command {
     let mut c = Command::new(&cx.spelunk);
-    c.arg("run")
-        .arg(crate_dir().join("../../queries").join(format!("{}.spl", det.query())))
-        .arg("--data")
+    c.arg("run");
+    match (job.det, job.class.spl()) {
+        (Some(det), _) => {
+            c.arg(crate_dir().join("../../queries").join(format!("{}.spl", det.query())));
+        }
+        (None, Some(spl)) => {
+            c.args(["-e", spl]);
+        }
+        (None, None) => unreachable!("the detection class always has a detection"),
+    }
+    c.arg("--data")
         .arg(&ds.path)
         .args(["--format", "json"]);
     if let Some(t) = threads {
@@ -565,24 +651,32 @@ fn spelunk_cmd(cx: &Ctx, det: Detection, ds: &Dataset, threads: Option<usize>) -
     c
 }
 
-fn duckdb_cmd(cx: &Ctx, det: Detection, ds: &Dataset, out: &Path) -> Command {
+fn duckdb_cmd(cx: &Ctx, job: Job, ds: &Dataset, out: &Path) -> Command {
     let sql = crate_dir().join("sql");
     let mut c = Command::new(&cx.venv_python);
     c.arg(crate_dir().join("py").join("duckdb_run.py"));
-    let setup: &[&str] = match ds.layout {
-        Layout::Ndjson => &["cloudtrail_source_ndjson.sql", "cloudtrail_fields.sql"],
-        Layout::S3Gzip => &["cloudtrail_source_s3.sql", "cloudtrail_fields.sql"],
-        Layout::Ocsf => &["ocsf_source_ndjson.sql"],
-    };
-    for s in setup {
-        c.arg("--setup").arg(sql.join(s));
+    match job.det {
+        Some(det) => {
+            let setup: &[&str] = match ds.layout {
+                Layout::Ndjson => &["cloudtrail_source_ndjson.sql", "cloudtrail_fields.sql"],
+                Layout::S3Gzip => &["cloudtrail_source_s3.sql", "cloudtrail_fields.sql"],
+                Layout::Ocsf => &["ocsf_source_ndjson.sql"],
+            };
+            for s in setup {
+                c.arg("--setup").arg(sql.join(s));
+            }
+            c.arg("--query").arg(sql.join(format!("{}.sql", det.query())));
+        }
+        None => {
+            // Self-contained: reads the NDJSON with only the columns it needs.
+            let f = job.class.sql_file().expect("a query class has its SQL");
+            c.arg("--query").arg(sql.join(f));
+        }
     }
-    c.arg("--query").arg(sql.join(format!("{}.sql", det.query())));
     c.arg("--paths").arg(&ds.duckdb_path);
     c.arg("--out").arg(out);
-    if let Some(t) = cx.args.duckdb_threads {
-        c.args(["--threads", &t.to_string()]);
-    }
+    let t = cx.args.duckdb_threads.unwrap_or(cx.args.threads);
+    c.args(["--threads", &t.to_string()]);
     c
 }
 
@@ -610,8 +704,8 @@ fn read_json(path: &Path) -> Result<Value, String> {
 
 /// Runs one detection over one input with every engine variant; returns the table lines and
 /// the mismatch descriptions (empty when the rows agree).
-fn run_case(cx: &Ctx, det: Detection, ds: &Dataset) -> Result<(Vec<Line>, Vec<String>), String> {
-    let case = format!("{}-{}-{}", det.short(), ds.layout.tag(), ds.label);
+fn run_case(cx: &Ctx, job: Job, ds: &Dataset) -> Result<(Vec<Line>, Vec<String>), String> {
+    let case = format!("{}-{}-{}", job.tag(), ds.layout.tag(), ds.label);
     let input = format!("{} {}", ds.label, ds.layout.name());
     log(format!(
         "{case}: {} records, {} MB JSON, {} MB on disk",
@@ -625,10 +719,13 @@ fn run_case(cx: &Ctx, det: Detection, ds: &Dataset) -> Result<(Vec<Line>, Vec<St
     let dk_out = cx.results_dir.join(format!("{case}.duckdb.json"));
     let dk_err = cx.results_dir.join(format!("{case}.duckdb.stderr"));
 
-    let mut variants: Vec<(String, Option<usize>)> = vec![("spelunk".into(), None)];
-    if cx.spelunk_threads_flag {
+    // "spelunk" runs with --threads N (when this spelunk has the option); the detections also
+    // with one thread, for the scaling target.
+    let n = cx.args.threads;
+    let mut variants: Vec<(String, Option<usize>)> =
+        vec![("spelunk".into(), cx.spelunk_threads_flag.then_some(n))];
+    if cx.spelunk_threads_flag && job.det.is_some() && n > 1 {
         variants.push(("spelunk --threads 1".into(), Some(1)));
-        variants.push(("spelunk --threads 2".into(), Some(2)));
     }
     let mut sp_runs: Vec<Vec<Measured>> = vec![Vec::new(); variants.len()];
     let mut dk_runs = Vec::new();
@@ -637,7 +734,7 @@ fn run_case(cx: &Ctx, det: Detection, ds: &Dataset) -> Result<(Vec<Line>, Vec<St
     let mut sp_rows_by_variant: Vec<Option<Vec<rows::Row>>> = vec![None; variants.len()];
     for run in 0..cx.args.runs {
         for (i, (name, threads)) in variants.iter().enumerate() {
-            let m = measure::run(spelunk_cmd(cx, det, ds, *threads), &sp_out, &sp_err)?;
+            let m = measure::run(spelunk_cmd(cx, job, ds, *threads), &sp_out, &sp_err)?;
             if !m.ok() {
                 return Err(format!(
                     "{case}: {name} exited with {:?}:\n{}",
@@ -655,7 +752,7 @@ fn run_case(cx: &Ctx, det: Detection, ds: &Dataset) -> Result<(Vec<Line>, Vec<St
             }
             sp_runs[i].push(m);
         }
-        let m = measure::run(duckdb_cmd(cx, det, ds, &dk_out), &dk_out.with_extension("stdout"), &dk_err)?;
+        let m = measure::run(duckdb_cmd(cx, job, ds, &dk_out), &dk_out.with_extension("stdout"), &dk_err)?;
         if !m.ok() {
             return Err(format!(
                 "{case}: DuckDB exited with {:?}:\n{}",
@@ -694,7 +791,7 @@ fn run_case(cx: &Ctx, det: Detection, ds: &Dataset) -> Result<(Vec<Line>, Vec<St
         let m = measure::median(std::mem::take(&mut sp_runs[i]));
         let ratio = secs(dk.wall) / secs(m.wall).max(1e-9);
         lines.push(Line {
-            detection: det,
+            job,
             input: input.clone(),
             events: ds.records,
             json_bytes: ds.json_bytes,
@@ -707,7 +804,7 @@ fn run_case(cx: &Ctx, det: Detection, ds: &Dataset) -> Result<(Vec<Line>, Vec<St
         });
     }
     lines.push(Line {
-        detection: det,
+        job,
         input,
         events: ds.records,
         json_bytes: ds.json_bytes,
@@ -726,7 +823,9 @@ fn run_case(cx: &Ctx, det: Detection, ds: &Dataset) -> Result<(Vec<Line>, Vec<St
 
 fn line_json(l: &Line) -> Value {
     json!({
-        "detection": l.detection.short(),
+        "class": l.job.class.name(),
+        "detection": l.job.det.map(|d| d.short()),
+        "query": l.job.query_text(),
         "input": l.input,
         "events": l.events,
         "json_bytes": l.json_bytes,
@@ -752,10 +851,44 @@ fn fmt_rate(v: f64) -> String {
     }
 }
 
+/// The per-class summary: one row per query class (or detection) and input, spelunk's main
+/// line against DuckDB's.
+fn class_table(lines: &[Line]) -> String {
+    let mut s = String::new();
+    s.push_str("| class | query (SPL) | input | rows | spelunk s | DuckDB s (in-process) | DuckDB ÷ spelunk | spelunk peak RSS MB | DuckDB peak RSS MB |\n");
+    s.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for sp in lines.iter().filter(|l| l.engine == "spelunk") {
+        let Some(dk) = lines.iter().find(|l| l.engine == "DuckDB" && l.job == sp.job && l.input == sp.input) else {
+            continue;
+        };
+        s.push_str(&format!(
+            "| {} | `{}` | {} | {} | {:.2} | {:.2} ({}) | {} | {:.0} | {:.0} |\n",
+            sp.job.label(),
+            sp.job.query_text().replace('|', "\\|"),
+            sp.input,
+            sp.rows.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
+            secs(sp.m.wall),
+            secs(dk.m.wall),
+            dk.inner_secs.map(|i| format!("{i:.2}")).unwrap_or_else(|| "-".into()),
+            sp.ratio.map(|r| format!("{r:.2}×")).unwrap_or_else(|| "-".into()),
+            sp.m.max_rss as f64 / 1e6,
+            dk.m.max_rss as f64 / 1e6,
+        ));
+    }
+    s
+}
+
 fn render(cx: &Ctx, lines: &[Line], gzip_notes: &[(String, f64, f64)], machine: &Value) -> String {
     let mut s = String::new();
+    let dk_threads = cx.args.duckdb_threads.unwrap_or(cx.args.threads);
     s.push_str(&format!("Machine: {}\n\n", machine["summary"].as_str().unwrap_or("")));
-    s.push_str("| detection | input | events | JSON MB (on disk) | engine | wall s | events/s | MB/s | peak RSS MB | CPU s (user+sys) | rows | spelunk ÷ DuckDB throughput |\n");
+    s.push_str(&format!(
+        "Per class (spelunk --threads {}, DuckDB threads {}; median of {} run(s) by wall time; ratio = DuckDB wall / spelunk wall, > 1: spelunk faster):\n\n",
+        cx.args.threads, dk_threads, cx.args.runs
+    ));
+    s.push_str(&class_table(lines));
+    s.push_str("\nAll engine runs:\n\n");
+    s.push_str("| class | input | events | JSON MB (on disk) | engine | wall s | events/s | MB/s | peak RSS MB | CPU s (user+sys) | rows | spelunk ÷ DuckDB throughput |\n");
     s.push_str("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for l in lines {
         let w = secs(l.m.wall).max(1e-9);
@@ -770,7 +903,7 @@ fn render(cx: &Ctx, lines: &[Line], gzip_notes: &[(String, f64, f64)], machine: 
         };
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {:.2} | {} | {:.0} | {:.0} | {:.2} | {} | {} |\n",
-            l.detection.short(),
+            l.job.label(),
             l.input,
             l.events,
             on_disk,
@@ -795,12 +928,12 @@ fn render(cx: &Ctx, lines: &[Line], gzip_notes: &[(String, f64, f64)], machine: 
     s.push_str("\nIssue 6 targets:\n");
     let ct_nd: Vec<&Line> = lines
         .iter()
-        .filter(|l| l.detection == Detection::CloudTrail && l.input.ends_with(Layout::Ndjson.name()) && l.engine == "spelunk")
+        .filter(|l| l.job.det == Some(Detection::CloudTrail) && l.input.ends_with(Layout::Ndjson.name()) && l.engine == "spelunk")
         .collect();
     for l in &ct_nd {
         if let Some(r) = l.ratio {
             s.push_str(&format!(
-                "- throughput vs DuckDB, CloudTrail {}: {:.2}× (target ≥ 3×): {}\n",
+                "- throughput vs DuckDB, CloudTrail detection {}: {:.2}× (target ≥ 3×): {}\n",
                 l.input,
                 r,
                 if r >= 3.0 { "met" } else { "NOT met" }
@@ -814,25 +947,36 @@ fn render(cx: &Ctx, lines: &[Line], gzip_notes: &[(String, f64, f64)], machine: 
         .max()
         .unwrap_or(0);
     s.push_str(&format!(
-        "- spelunk peak RSS, largest over all inputs: {:.0} MB (target < 200 MB): {}\n",
+        "- spelunk peak RSS, largest over all classes and inputs: {:.0} MB (target < 200 MB): {}\n",
         sp_rss as f64 / 1e6,
         if sp_rss < 200_000_000 { "met" } else { "NOT met" }
     ));
-    if cx.spelunk_threads_flag {
-        for l1 in lines.iter().filter(|l| l.engine == "spelunk --threads 1") {
-            if let Some(l2) = lines.iter().find(|l| l.engine == "spelunk --threads 2" && l.input == l1.input && l.detection == l1.detection) {
-                let r = secs(l1.m.wall) / secs(l2.m.wall).max(1e-9);
-                s.push_str(&format!(
-                    "- scaling, {} {}: 2 threads {:.2}× the throughput of 1 (target ≥ 1.7×): {}\n",
-                    l1.detection.short(),
-                    l1.input,
-                    r,
-                    if r >= 1.7 { "met" } else { "NOT met" }
-                ));
-            }
+    let n = cx.args.threads;
+    let mut scaled = false;
+    for l1 in lines.iter().filter(|l| l.engine == "spelunk --threads 1") {
+        if let Some(ln) = lines.iter().find(|l| l.engine == "spelunk" && l.input == l1.input && l.job == l1.job) {
+            scaled = true;
+            let r = secs(l1.m.wall) / secs(ln.m.wall).max(1e-9);
+            let target = if n == 2 { " (target ≥ 1.7×)" } else { "" };
+            let verdict = match (n, r >= 1.7) {
+                (2, true) => ": met",
+                (2, false) => ": NOT met",
+                _ => "",
+            };
+            s.push_str(&format!(
+                "- scaling, {} {}: {n} threads {:.2}× the throughput of 1{target}{verdict}\n",
+                l1.job.label(),
+                l1.input,
+                r,
+            ));
         }
-    } else {
-        s.push_str("- scaling 1 vs 2 threads: skipped, `spelunk run` has no --threads option\n");
+    }
+    if !scaled {
+        if cx.spelunk_threads_flag {
+            s.push_str("- scaling 1 vs N threads: not measured (no detection run, or --threads 1)\n");
+        } else {
+            s.push_str("- scaling 1 vs 2 threads: skipped, `spelunk run` has no --threads option\n");
+        }
     }
     for (label, sp, gz) in gzip_notes {
         let r = sp / gz.max(1e-9);
@@ -856,6 +1000,50 @@ mod tests {
         .unwrap();
         assert_eq!(r, GenReport { records: 50088, scenario: 88, json_bytes: 64_600_000 });
         assert!(parse_gen_report("something else").is_none());
+    }
+
+    fn line(job: Job, engine: &str, wall_ms: u64, rss_mb: u64, rows: usize, ratio: Option<f64>) -> Line {
+        Line {
+            job,
+            input: "1 GB NDJSON".into(),
+            events: 1000,
+            json_bytes: 1_000_000,
+            disk_bytes: 1_000_000,
+            engine: engine.into(),
+            m: Measured {
+                wall: Duration::from_millis(wall_ms),
+                max_rss: rss_mb * 1_000_000,
+                user: Duration::ZERO,
+                sys: Duration::ZERO,
+                code: Some(0),
+            },
+            inner_secs: (engine == "DuckDB").then_some(1.5),
+            rows: Some(rows),
+            ratio,
+        }
+    }
+
+    #[test]
+    fn class_table_pairs_spelunk_with_duckdb() {
+        let hc = Job::plain(Class::HighCard);
+        let det = Job::detection(Detection::CloudTrail);
+        let lines = vec![
+            line(hc, "spelunk", 1000, 80, 10, Some(2.0)),
+            line(hc, "DuckDB", 2000, 900, 10, None),
+            line(det, "spelunk", 500, 60, 6, Some(4.0)),
+            line(det, "spelunk --threads 1", 900, 50, 6, Some(2.2)),
+            line(det, "DuckDB", 2000, 700, 6, None),
+        ];
+        let t = class_table(&lines);
+        let rows: Vec<&str> = t.lines().skip(2).collect();
+        assert_eq!(rows.len(), 2, "{t}");
+        assert_eq!(
+            rows[0],
+            "| high_card | `* \\| stats count by sourceIPAddress \\| sort - count, sourceIPAddress \\| head 10` \
+             | 1 GB NDJSON | 10 | 1.00 | 2.00 (1.50) | 2.00× | 80 | 900 |"
+        );
+        assert!(rows[1].starts_with("| detection (cloudtrail) | `queries/aws_iam_accessdenied_discovery_events.spl` |"), "{}", rows[1]);
+        assert!(rows[1].ends_with("| 6 | 0.50 | 2.00 (1.50) | 4.00× | 60 | 700 |"), "{}", rows[1]);
     }
 
     #[test]

@@ -9,12 +9,14 @@
 //! its own executable (or `--bin-dir`). For each input size it generates CloudTrail with
 //! `spelunk-gen` (plain NDJSON; with `--gzip` also the gzipped S3 layout of the same events, and
 //! OCSF NDJSON for the ASL detection), creates a Python venv with the `duckdb` package on first
-//! use, runs each shipped detection with spelunk (`--format json`) and its SQL translation
-//! (`crates/bench/sql`) with DuckDB, checks that both return the same rows, and prints a markdown
-//! table of wall time, events/s, MB/s and peak RSS. Mismatching rows make it exit 1.
+//! use, runs each query class (`--classes`: SPL with `spelunk run -e`) and each shipped detection
+//! with spelunk (`--format json`) and its SQL translation (`crates/bench/sql`) with DuckDB, checks
+//! that both return the same rows, and prints markdown tables of wall time, the DuckDB ÷ spelunk
+//! ratio, peak RSS, events/s and MB/s. Mismatching rows make it exit 1.
 //! See crates/bench/README.md.
 
 mod bench;
+mod classes;
 mod measure;
 mod rows;
 mod sizes;

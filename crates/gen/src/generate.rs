@@ -44,6 +44,8 @@ pub struct Spec {
     pub scenarios: bool,
     pub threads: usize,
     pub gzip_level: u32,
+    /// `--ip-pool`: see [`World::ip_pool`]; 0 = off.
+    pub ip_pool: u64,
 }
 
 impl Spec {
@@ -60,6 +62,7 @@ impl Spec {
                 .map(|n| n.get())
                 .unwrap_or(1),
             gzip_level: 6,
+            ip_pool: 0,
         }
     }
 
@@ -301,7 +304,7 @@ fn chunk_ndjson(
 pub fn write_s3(spec: &Spec, dir: &Path, gzip: bool) -> io::Result<Stats> {
     let scen = scenarios::cloudtrail();
     let plan = plan(spec, &scen);
-    let world = World::new(spec.rates, false);
+    let world = World::new(spec.rates, false).with_ip_pool(spec.ip_pool);
     let next = AtomicUsize::new(0);
     let total = Mutex::new(Stats::default());
     let errors: Mutex<Vec<io::Error>> = Mutex::new(Vec::new());
@@ -389,7 +392,7 @@ pub fn write_ndjson(spec: &Spec, fmt: Format, path: &Path) -> io::Result<Stats> 
         Format::Ocsf => Detection::Asl,
     });
     let plan = plan(spec, &scen);
-    let world = World::new(spec.rates, fmt == Format::Ocsf);
+    let world = World::new(spec.rates, fmt == Format::Ocsf).with_ip_pool(spec.ip_pool);
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
             fs::create_dir_all(parent)?;

@@ -66,6 +66,11 @@ struct Common {
     /// Inject the named AccessDenied scenarios (see testdata/README.md).
     #[arg(long)]
     scenarios: bool,
+    /// High-cardinality sourceIPAddress, for benchmarks: background calls of principals that
+    /// call from IP addresses come, 9 times in 10, from one of N synthetic public addresses
+    /// (uniform, seeded; at most 268435456). 0 (default): off, the principals' own addresses.
+    #[arg(long, default_value_t = 0)]
+    ip_pool: u64,
     /// Worker threads (the output does not depend on it). Default: all cores.
     #[arg(long)]
     threads: Option<usize>,
@@ -78,6 +83,7 @@ impl Common {
         spec.hours = self.hours;
         spec.rates.denied = self.denied_rate;
         spec.scenarios = self.scenarios;
+        spec.ip_pool = self.ip_pool;
         if let Some(t) = self.threads {
             spec.threads = t.max(1);
         }

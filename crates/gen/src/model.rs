@@ -889,7 +889,8 @@ pub struct Call<'a> {
     pub name: &'a str,
     pub region: &'a str,
     pub recipient: &'a str,
-    pub src_ip: &'a str,
+    /// Borrowed from the principal, or a pool address (`--ip-pool`).
+    pub src_ip: std::borrow::Cow<'a, str>,
     /// `None`: the record has no userAgent key at all.
     pub user_agent: Option<&'a str>,
     pub error: Option<(String, String)>,

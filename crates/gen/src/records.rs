@@ -9,10 +9,10 @@ fn session_created(t: i64) -> String {
     iso(t - t.rem_euclid(3600))
 }
 
-fn invoked_by<'a>(c: &Call<'a>) -> Option<&'a str> {
+fn invoked_by<'c>(c: &'c Call<'_>) -> Option<&'c str> {
     match c.p.kind {
         Kind::AwsService => Some(c.p.name.as_str()),
-        Kind::AssumedRole if is_service_agent(c.src_ip) => Some(c.src_ip),
+        Kind::AssumedRole if is_service_agent(&c.src_ip) => Some(&c.src_ip),
         _ => None,
     }
 }
@@ -93,7 +93,7 @@ pub fn cloudtrail(j: &mut Json, c: &Call<'_>) {
         .kv("eventSource", c.source)
         .kv("eventName", c.name)
         .kv("awsRegion", c.region)
-        .kv("sourceIPAddress", c.src_ip);
+        .kv("sourceIPAddress", &c.src_ip);
     j.kv_opt("userAgent", c.user_agent);
     if let Some((code, msg)) = &c.error {
         if !code.is_empty() {
@@ -269,10 +269,10 @@ pub fn ocsf(j: &mut Json, c: &Call<'_>) {
         j.key("http_request").obj().kv("user_agent", ua).end_obj();
     }
     j.key("src_endpoint").obj();
-    if is_service_agent(c.src_ip) {
-        j.kv("domain", c.src_ip);
+    if is_service_agent(&c.src_ip) {
+        j.kv("domain", &c.src_ip);
     } else {
-        j.kv("ip", c.src_ip);
+        j.kv("ip", &c.src_ip);
     }
     j.end_obj();
 

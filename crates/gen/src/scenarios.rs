@@ -509,7 +509,7 @@ impl Scenario {
                     name: e.api,
                     region: self.region,
                     recipient: self.recipient,
-                    src_ip: e.ip,
+                    src_ip: e.ip.into(),
                     user_agent: e.agent,
                     error: None,
                     req: None,

@@ -173,6 +173,36 @@ pub struct World {
     deny_tables: [ApiTable; 2],
     pub rates: Rates,
     pub ocsf: bool,
+    /// `--ip-pool N`: when > 0, background calls of principals that call from IP addresses
+    /// (not AWS services) come, 9 times in 10, from one of N pool addresses ([`pool_ip`]),
+    /// drawn uniformly: high-cardinality `sourceIPAddress` for benchmarks. 0: off (the
+    /// default; the output is then byte-identical to a generator without the option).
+    pub ip_pool: u64,
+}
+
+/// Public-looking first octets of pool addresses (no private, TEST-NET, loopback or
+/// multicast ranges, none used by the named principals or the scenarios).
+const POOL_FIRST_OCTETS: [u8; 16] = [
+    5, 23, 31, 37, 46, 62, 77, 85, 91, 109, 128, 141, 151, 176, 185, 212,
+];
+
+/// The largest `--ip-pool`: every pool address is distinct.
+pub const IP_POOL_MAX: u64 = (POOL_FIRST_OCTETS.len() as u64) << 24;
+
+/// Pool address `i` (`i < IP_POOL_MAX`): a first octet from [`POOL_FIRST_OCTETS`] and the
+/// low 24 bits of `i` scrambled by a bijection of 24-bit integers, so that consecutive
+/// indices do not give consecutive addresses and distinct indices give distinct addresses.
+pub fn pool_ip(i: u64) -> String {
+    const MASK: u64 = (1 << 24) - 1;
+    let first = POOL_FIRST_OCTETS[((i >> 24) as usize) % POOL_FIRST_OCTETS.len()];
+    let mut x = i & MASK;
+    // xorshift and odd multiplication, both invertible modulo 2^24
+    x ^= x >> 12;
+    x = x.wrapping_mul(0x9E_3779) & MASK;
+    x ^= x >> 11;
+    x = x.wrapping_mul(0x85_EBCB) & MASK;
+    x ^= x >> 13;
+    format!("{first}.{}.{}.{}", (x >> 16) & 255, (x >> 8) & 255, x & 255)
 }
 
 const PROFILES: [Profile; 6] = [
@@ -252,7 +282,14 @@ impl World {
             deny_tables: [deny(false), deny(true)],
             rates,
             ocsf,
+            ip_pool: 0,
         }
+    }
+
+    /// Sets [`World::ip_pool`] (capped at [`IP_POOL_MAX`]).
+    pub fn with_ip_pool(mut self, n: u64) -> Self {
+        self.ip_pool = n.min(IP_POOL_MAX);
+        self
     }
 
     fn account(&self, acct: &str) -> &AccountWorld {
@@ -280,7 +317,16 @@ impl World {
             }
             (p, table.pick(rng))
         };
-        let src_ip = rng.pick(&p.ips).as_str();
+        let own_ip = rng.pick(&p.ips).as_str();
+        let src_ip: std::borrow::Cow<'w, str> = if self.ip_pool > 0
+            && p.kind != Kind::AwsService
+            && !p.ips.iter().any(|ip| is_service_agent(ip))
+            && rng.chance(0.9)
+        {
+            pool_ip(rng.below(self.ip_pool)).into()
+        } else {
+            own_ip.into()
+        };
         let mut user_agent = if p.kind == Kind::AwsService {
             Some(p.name.as_str())
         } else {
@@ -406,5 +452,23 @@ impl World {
             event_id: rng.uuid(),
             tls_host: prm.tls_host,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_ips_are_distinct_public_addresses() {
+        let mut seen = std::collections::HashSet::new();
+        for i in (0..200_000u64).chain(IP_POOL_MAX - 1000..IP_POOL_MAX) {
+            let ip = pool_ip(i);
+            let octets: Vec<u8> = ip.split('.').map(|o| o.parse().unwrap()).collect();
+            assert_eq!(octets.len(), 4, "{ip}");
+            assert!(POOL_FIRST_OCTETS.contains(&octets[0]), "{ip}");
+            assert!(seen.insert(ip), "pool address {i} repeats");
+        }
+        assert_eq!(pool_ip(0), pool_ip(0));
     }
 }

@@ -199,6 +199,30 @@ fn scenario_events(d: Detection) -> u64 {
 }
 
 #[test]
+fn ip_pool_gives_many_source_addresses_and_keeps_scenarios() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = spec(4, 20_000);
+    s.ip_pool = 1 << 30;
+    write_ndjson(&s, Format::CloudTrail, &d.path().join("pool.ndjson")).unwrap();
+    let text = fs::read_to_string(d.path().join("pool.ndjson")).unwrap();
+    let recs: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(recs.len() as u64, 20_000 + scenario_events(Detection::CloudTrail));
+    let ips: std::collections::BTreeSet<&str> =
+        recs.iter().filter_map(|r| r["sourceIPAddress"].as_str()).collect();
+    // 9 in 10 of most background calls draw from the pool: far more addresses than principals.
+    assert!(ips.len() > 10_000, "{} distinct sourceIPAddress", ips.len());
+    // Scenario events keep their own addresses.
+    for sc in scenarios::cloudtrail() {
+        let mine: Vec<&Value> =
+            recs.iter().filter(|r| r["userIdentity"]["arn"] == sc.principal.arn.as_str()).collect();
+        assert_eq!(mine.len(), sc.events.len(), "{}", sc.id);
+        for (r, e) in mine.iter().zip(&sc.events) {
+            assert_eq!(r["sourceIPAddress"], e.ip, "{}", sc.id);
+        }
+    }
+}
+
+#[test]
 fn cloudtrail_scenario_counts() {
     let d = tempfile::tempdir().unwrap();
     let s = spec(5, 300);
