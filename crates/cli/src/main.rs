@@ -811,7 +811,7 @@ fn explain(query: &str, conf: &ConfArgs, trace: bool, data: Vec<PathBuf>, lookup
     errout!("{}", data_lints_of(&planner, &planned, &name, &text, &data, None, None));
     out!("{}", explain::render(&planned));
     if trace {
-        let cfg = runner::RunConfig { data, threads: 1, lookups, ..Default::default() };
+        let cfg = runner::RunConfig { data, threads: 1, lookups, engine: runner::Engine::Row, ..Default::default() };
         match runner::execute(&planner, &planned, &cfg) {
             Ok(outcome) => out!("\n{}", explain::render_trace(&planned, &outcome.trace)),
             Err(e) => {

@@ -32,6 +32,35 @@ pub struct RunConfig {
     pub lookups: Vec<PathBuf>,
     /// The time the search runs, when set by the caller (a subsearch runs at its parent's).
     pub now: Option<f64>,
+    /// Which engine runs the query (`SPELUNK_ENGINE`; `explain --trace` asks for the row
+    /// engine, whose per-stage counts it shows).
+    pub engine: Engine,
+    /// Memory the DataFusion engine's operators may hold, bytes (0: the default).
+    pub memory_limit: usize,
+}
+
+/// The engine a query runs on while DataFusion takes over command by command.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// DataFusion when the plan is lowered, else the row engine (the default).
+    #[default]
+    Auto,
+    /// Always the row engine.
+    Row,
+    /// DataFusion only: a plan that is not lowered yet is an error naming why.
+    DataFusion,
+}
+
+impl Engine {
+    /// From `SPELUNK_ENGINE` (`row`, `datafusion`, `auto`); `auto` when unset.
+    pub fn from_env() -> Result<Engine, String> {
+        match std::env::var("SPELUNK_ENGINE").as_deref() {
+            Err(_) | Ok("") | Ok("auto") => Ok(Engine::Auto),
+            Ok("row") => Ok(Engine::Row),
+            Ok("datafusion") | Ok("df") => Ok(Engine::DataFusion),
+            Ok(other) => Err(format!("SPELUNK_ENGINE={other}: expected row, datafusion or auto")),
+        }
+    }
 }
 
 /// Every event of the data, scanned once with all fields (no projection, no prefilter). Per
@@ -392,6 +421,14 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
     }
     let mut opts = scan_options(planner, planned, cfg);
     opts.monitor = Some(monitor.clone());
+    let engine = if cfg.engine == Engine::Auto { Engine::from_env().map_err(|e| Failure::Exec(ExecError::msg(e)))? } else { cfg.engine };
+    if engine != Engine::Row {
+        match execute_df(planner, planned, cfg, opts.clone(), &exec_opts, threads)? {
+            Ok(outcome) => return Ok(outcome),
+            Err(why) if engine == Engine::DataFusion => return Err(Failure::Exec(ExecError::msg(format!("not run on DataFusion yet: {why}")))),
+            Err(_) => {}
+        }
+    }
     if threads > 1 {
         if let Some(k) = spelunk_exec::engine::parallel_split(&planned.plan) {
             return execute_parallel(planner, planned, cfg, opts, &exec_opts, k, threads);
@@ -412,6 +449,41 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
     let mut stats = walk_stats;
     stats.merge(scanner.stats().clone());
     Ok(Outcome { batches, stats: Some(stats), trace })
+}
+
+/// Run a planned query on DataFusion over a scan of the files; `Ok(Err(why))` when the plan is
+/// not lowered yet (nothing has been read then).
+fn execute_df(planner: &Planner, planned: &Planned, cfg: &RunConfig, opts: ScanOptions, exec_opts: &ExecOptions, threads: usize) -> Result<Result<Outcome, String>, Failure> {
+    use spelunk_exec::df;
+    let plan = &planned.plan;
+    if let Err(u) = df::lower::check(plan) {
+        return Ok(Err(u.0));
+    }
+    let Some(schema) = df::schema::scan_schema(planner, &plan.projection) else { return Ok(Err("the query needs every field".into())) };
+    let range = spelunk_exec::Execution::new(planner, plan, exec_opts).map_err(Failure::Exec)?.time_range();
+    let (files, walk_stats) = input_files(planned, cfg, exec_opts)?;
+    let monitor = opts.monitor.clone().unwrap_or_default();
+    let _progress = crate::progress::Progress::start(cfg.progress, "scan", crate::progress::total_bytes(&files), monitor.clone());
+    let units = spelunk_io::plan_units(&files, CHUNK_BYTES);
+    let transform = df::transform(Arc::new(planner.clone()), plan, schema.clone(), exec_opts.now);
+    let (table, source) = spelunk_io::table::event_table(schema, units, opts, transform, threads).map_err(|e| Failure::Exec(ExecError::msg(e.to_string())))?;
+    let memory_limit = if cfg.memory_limit == 0 { df::DEFAULT_MEMORY_LIMIT } else { cfg.memory_limit };
+    let dopts = df::DfOptions { threads, memory_limit, now: exec_opts.now, range };
+    let result = df::execute(plan, table, &dopts);
+    if let Some(e) = source.take_error() {
+        return Err(input_failure(e));
+    }
+    if monitor.is_cancelled() {
+        return Err(Failure::Cancelled);
+    }
+    let batches = match result.map_err(Failure::Exec)? {
+        Ok(b) => b,
+        Err(u) => return Ok(Err(u.0)),
+    };
+    let mut stats = walk_stats;
+    stats.merge(source.stats());
+    let trace = Trace { rows_in: stats.events_read, rows_after: vec![0; plan.nodes.len()] };
+    Ok(Ok(Outcome { batches: batches.into_iter().filter(|b| b.num_rows() > 0).collect(), stats: Some(stats), trace }))
 }
 
 /// Run a planned query over the cached events (checking for cancellation between batches).

@@ -9,6 +9,7 @@
 //!   literals), for `spelunk check` and before a run reads data.
 
 pub mod columns;
+pub mod df;
 pub mod engine;
 pub mod eval;
 pub mod functions;

@@ -54,6 +54,7 @@ mod prefilter;
 mod prune;
 mod reader;
 mod stream;
+pub mod table;
 mod time;
 
 pub use flatten::{flatten, flatten_with, FieldSet, Projection, MAX_DEPTH};
