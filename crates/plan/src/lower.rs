@@ -51,6 +51,15 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
             (CommandKind::Convert(c), _) => Some(Op::Convert(lower_convert(c)?)),
             (CommandKind::Generic(args), "makeresults") => {
                 let count = option_usize(args, "count")?.unwrap_or(1);
+                if count > MAKERESULTS_MAX {
+                    let v = args.iter().find_map(|a| match a {
+                        Arg::Option(o) if o.key.name == "count" => Some(&o.value),
+                        _ => None,
+                    });
+                    let span = v.map_or(cmd.span, |v| v.span);
+                    return Err(SplError::new(ErrorCode::InvalidOption, span, format!("makeresults count={count} is more than spelunk generates"))
+                        .with_help(format!("count can be at most {MAKERESULTS_MAX} (results are generated in slices, so memory stays bounded; a larger count would not finish)")));
+                }
                 plan.source = Source::MakeResults { count };
                 None
             }
@@ -827,6 +836,10 @@ fn lower_sort(args: &[Arg], span: Span) -> Result<Op, SplError> {
     }
     Ok(Op::Sort { keys, limit })
 }
+
+/// The most results `makeresults count=N` generates (Splunk documents no maximum; beyond this a
+/// run would not finish, so it is refused up front).
+pub const MAKERESULTS_MAX: usize = 100_000_000;
 
 fn option_usize(args: &[Arg], key: &str) -> Result<Option<usize>, SplError> {
     for a in args {

@@ -523,8 +523,8 @@ impl Operator for EventStatsOp {
             let view = BatchView::new(&b);
             let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(b.num_rows()); self.spec.aggs.len()];
             for row in 0..b.num_rows() {
-                let keys = stats::group_keys(&view, row, &self.spec.by);
-                let res = keys.first().and_then(|k| results.get(&stats::key_text(k))).or(if self.spec.by.is_empty() { results.get(&Vec::new()).or(Some(&empty)) } else { None });
+                let key = stats::first_group_key(&view, row, &self.spec.by);
+                let res = key.as_ref().and_then(|k| results.get(&stats::key_text(k))).or(if self.spec.by.is_empty() { results.get(&Vec::new()).or(Some(&empty)) } else { None });
                 for (i, c) in cols.iter_mut().enumerate() {
                     c.push(res.map(|r| r[i].clone()).unwrap_or(Value::Null));
                 }

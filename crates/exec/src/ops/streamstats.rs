@@ -152,7 +152,7 @@ impl Operator for StreamStats {
                     self.reset();
                 }
             }
-            let key = stats::group_keys(&view, row, &self.spec.by).first().map(|k| stats::key_text(k));
+            let key = stats::first_group_key(&view, row, &self.spec.by).map(|k| stats::key_text(&k));
             if self.spec.stream.reset_on_change && !self.spec.by.is_empty() {
                 if let Some(k) = &key {
                     if self.last_key.as_ref().is_some_and(|last| last != k) {
