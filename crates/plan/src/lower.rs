@@ -253,7 +253,14 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
 /// One option of `streamstats` (Splunk's Streamstats page); false when it is not one.
 fn lower_streamstats_option(o: &ast::OptionArg, stream: &mut StreamOptions) -> Result<bool, SplError> {
     match o.key.name.as_str() {
-        "window" => stream.window = Some(o.value.text.parse::<usize>().map_err(|_| invalid(&o.value, "a whole number of events (0 for no limit)"))?),
+        "window" => {
+            // limits.conf max_stream_window (10,000 by default) bounds the window
+            let w = o.value.text.parse::<usize>().map_err(|_| invalid(&o.value, "a whole number of events (0 for no limit)"))?;
+            if w > MAX_STREAM_WINDOW {
+                return Err(invalid(&o.value, "at most 10000 events (limits.conf max_stream_window)"));
+            }
+            stream.window = Some(w);
+        }
         "current" => stream.current = parse_bool(&o.value)?,
         "global" => stream.global = parse_bool(&o.value)?,
         "reset_on_change" => stream.reset_on_change = parse_bool(&o.value)?,
@@ -836,6 +843,9 @@ fn lower_sort(args: &[Arg], span: Span) -> Result<Op, SplError> {
     }
     Ok(Op::Sort { keys, limit })
 }
+
+/// The largest `streamstats window=` (Splunk's limits.conf `max_stream_window` default).
+pub const MAX_STREAM_WINDOW: usize = 10_000;
 
 /// The most results `makeresults count=N` generates (Splunk documents no maximum; beyond this a
 /// run would not finish, so it is refused up front).
