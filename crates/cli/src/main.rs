@@ -124,6 +124,11 @@ enum Command {
         /// Exit 1 when any query returned rows (for CI and cron).
         #[arg(long)]
         fail_on_results: bool,
+        /// CSV output: prefix every cell that starts with = + - @ (or a tab or carriage return)
+        /// with `'`, so a spreadsheet shows it as text instead of running it as a formula
+        /// (OWASP's advice against CSV injection). Off by default: the data is written as is.
+        #[arg(long)]
+        csv_safe: bool,
         /// Time zone `_time` is shown in: UTC (default), an offset (+02:00, -0530) or a zone name
         /// (Europe/Paris, with its daylight saving time). Eval's time functions stay in UTC.
         #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
@@ -209,7 +214,7 @@ fn main() -> ExitCode {
 fn real_main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now }) => {
+        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, csv_safe, tz, lookups, now }) => {
             let now = match now.as_deref().map(|t| spelunk_exec::time::parse_any_time(t).ok_or(t)).transpose() {
                 Ok(n) => n,
                 Err(t) => {
@@ -224,7 +229,7 @@ fn real_main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now };
+            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, csv_safe, tz, lookups, now };
             run(files, expr, data, &conf, &opts)
         }
         Some(Command::Repl { data, sourcetype, conf, tz, lookups }) => start_repl(data, sourcetype, lookups, &conf, tz.as_deref()),
@@ -427,6 +432,7 @@ struct RunOpts {
     threads: usize,
     out: Option<PathBuf>,
     fail_on_results: bool,
+    csv_safe: bool,
     tz: Option<String>,
     lookups: Vec<PathBuf>,
     now: Option<f64>,
@@ -611,7 +617,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             read.merge(stats.clone());
             reads += 1;
         }
-        let opts = OutputOptions { tz: display_tz, max_width: None };
+        let opts = OutputOptions { tz: display_tz, max_width: None, csv_safe: o.csv_safe };
         if let Some(file) = &o.out {
             let path = if labelled { per_query_out(file, name) } else { file.clone() };
             let fmt = Format::from_path(&path);
