@@ -5,7 +5,9 @@
 macro_rules! outln {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+        if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
+            $crate::stdout_failed(e);
+        }
     }};
 }
 
@@ -13,8 +15,36 @@ macro_rules! outln {
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($t)*);
+        if let Err(e) = write!(std::io::stdout(), $($t)*) {
+            $crate::stdout_failed(e);
+        }
     }};
+}
+
+/// The first error writing stdout (other than a closed pipe), for the exit status of
+/// `check` and `explain`: output that could not be written is not success.
+static STDOUT_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+fn stdout_failed(e: std::io::Error) {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        if let Ok(mut slot) = STDOUT_ERROR.lock() {
+            slot.get_or_insert_with(|| e.to_string());
+        }
+    }
+}
+
+/// Exit status 2 (with a message) when stdout could not be written, else `code`.
+fn unless_stdout_failed(code: ExitCode) -> ExitCode {
+    if let Err(e) = std::io::Write::flush(&mut std::io::stdout()) {
+        stdout_failed(e);
+    }
+    match STDOUT_ERROR.lock().ok().and_then(|s| s.clone()) {
+        Some(e) => {
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("spelunk: writing the output failed: {e}\n").as_bytes());
+            ExitCode::from(2)
+        }
+        None => code,
+    }
 }
 
 /// `eprintln!` that ignores write errors (a closed stderr ends quietly too).
@@ -233,8 +263,8 @@ fn real_main() -> ExitCode {
             run(files, expr, data, &conf, &opts)
         }
         Some(Command::Repl { data, sourcetype, conf, tz, lookups }) => start_repl(data, sourcetype, lookups, &conf, tz.as_deref()),
-        Some(Command::Explain { query, conf, trace, data, lookups }) => explain(&query, &conf, trace, data, lookups),
-        Some(Command::Check { files, expr, conf }) => check(&files, expr, &conf),
+        Some(Command::Explain { query, conf, trace, data, lookups }) => unless_stdout_failed(explain(&query, &conf, trace, data, lookups)),
+        Some(Command::Check { files, expr, conf }) => unless_stdout_failed(check(&files, expr, &conf)),
         Some(Command::Help { name }) => help(name.as_deref()),
         None => start_repl(Vec::new(), None, Vec::new(), &ConfArgs::default(), None),
     }

@@ -373,3 +373,15 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!err.contains("panicked") && !err.to_lowercase().contains("broken pipe"), "{err}");
     assert!(o.status.success(), "{:?}: {err}", o.status);
 }
+
+/// `check` and `explain` whose output cannot be written (a full disk: /dev/full) exit non-zero
+/// instead of reporting success.
+#[test]
+fn check_and_explain_fail_when_stdout_cannot_be_written() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
+    for args in [&["check", "-e", "* | stats count"][..], &["explain", "* | stats count"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_spelunk")).args(args).stdout(full.try_clone().unwrap()).output().expect("runs");
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("writing"), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -163,7 +163,8 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 fn snap_to(t: f64, unit: &str) -> Option<f64> {
     let dt = Utc.timestamp_opt(t.floor() as i64, 0).single()?;
     let u = unit.to_ascii_lowercase();
-    if let Some(day) = u.strip_prefix('w').filter(|d| d.len() == 1 && d.chars().all(|c| c.is_ascii_digit())) {
+    // @w0 (Sunday) to @w7 (Sunday again); @w8 is not a day
+    if let Some(day) = u.strip_prefix('w').filter(|d| d.len() == 1 && matches!(d.as_bytes()[0], b'0'..=b'7')) {
         let want: i64 = day.parse().ok()?;
         let start = dt.date_naive().and_hms_opt(0, 0, 0)?;
         let dow = dt.weekday().num_days_from_sunday() as i64;
