@@ -919,6 +919,10 @@ fn arg_span(a: &Arg) -> Span {
 /// and the default `maxout=` of `append`.
 pub const SUBSEARCH_MAXOUT: usize = 50_000;
 
+/// Splunk's limit on the results of a subsearch inside a search (`search ... [subsearch]`),
+/// which become its search terms: limits.conf `[subsearch] maxout`, 10,000 by default.
+pub const SEARCH_SUBSEARCH_MAXOUT: usize = 10_000;
+
 /// Default `max=` of `inputlookup`: rows read from the file.
 pub const INPUTLOOKUP_MAX: usize = 1_000_000_000;
 
@@ -945,7 +949,7 @@ fn lower_combine(cmd: &Command, name: &str, args: &[Arg], next_sub: usize) -> Re
 /// the subsearch is; the engine puts the subsearch's formatted results there (Search Manual,
 /// "Change the format of subsearch results").
 fn lower_search_subsearch(cmd: &Command, args: &[Arg], id: usize) -> Result<Op, SplError> {
-    let sub = lower_subsearch(cmd, "search", args, id, SUBSEARCH_MAXOUT)?;
+    let sub = lower_subsearch(cmd, "search", args, id, SEARCH_SUBSEARCH_MAXOUT)?;
     let text: Vec<String> = args.iter().map(|a| if matches!(a, Arg::Subsearch(_)) { SUBSEARCH_PLACEHOLDER.to_string() } else { a.to_string() }).collect();
     let ast = spelunk_syntax::parse_pipeline(&format!("search {}", text.join(" "))).map_err(|e| SplError::new(ErrorCode::UnsupportedCommand, cmd.span, format!("a search around a subsearch that spelunk cannot read: {}", e.message)))?;
     match ast.commands.into_iter().next().map(|c| c.kind) {
