@@ -360,8 +360,16 @@ impl Session {
         let monitor = self.begin_task();
         let cached = self.cache.is_some();
         let cfg = runner::RunConfig { data: self.data.clone(), sourcetype: self.sourcetype.clone(), progress: self.progress, monitor: Some(monitor), cached: self.cache.clone(), lookups: self.lookups.clone(), ..Default::default() };
-        let result = runner::execute(&self.planner, &planned, &cfg);
+        // a bug in the engine must end the query, never the session: a panic becomes an error
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner::execute(&self.planner, &planned, &cfg)));
         self.end_task();
+        let result = match result {
+            Ok(r) => r,
+            Err(p) => {
+                let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
+                return s + &format!("internal error (please report it): {what}\n");
+            }
+        };
         let outcome = match result {
             Ok(o) => o,
             Err(runner::Failure::NoData) => return s + "no data loaded: .load PATH (a file or folder of logs)\n",
