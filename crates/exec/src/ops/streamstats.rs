@@ -141,7 +141,7 @@ impl StreamStats {
         let deque = if limit.is_some() && o.global { &mut self.global } else { self.windows.entry(key.clone()).or_default() };
         let totals = &mut self.totals;
         let mut exact = totals.is_some();
-        let mut leave = |totals: &mut Option<HashMap<Vec<String>, (Vec<stats::Acc>, u64)>>, e: &Entry| {
+        let leave = |totals: &mut Option<HashMap<Vec<String>, (Vec<stats::Acc>, u64)>>, e: &Entry| {
             if let Some(t) = totals.as_mut() {
                 if !adjust(t, aggs, e, -1) {
                     *totals = None;
@@ -155,7 +155,7 @@ impl StreamStats {
                 }
             }
         }
-        let mut push = |totals: &mut Option<HashMap<Vec<String>, (Vec<stats::Acc>, u64)>>, deque: &mut VecDeque<Entry>, e: Entry| {
+        let push = |totals: &mut Option<HashMap<Vec<String>, (Vec<stats::Acc>, u64)>>, deque: &mut VecDeque<Entry>, e: Entry| {
             if let Some(t) = totals.as_mut() {
                 if !adjust(t, aggs, &e, 1) {
                     *totals = None;
