@@ -5,7 +5,9 @@
 macro_rules! outln {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+        if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
+            $crate::stdout_failed(e);
+        }
     }};
 }
 
@@ -13,8 +15,36 @@ macro_rules! outln {
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($t)*);
+        if let Err(e) = write!(std::io::stdout(), $($t)*) {
+            $crate::stdout_failed(e);
+        }
     }};
+}
+
+/// The first error writing stdout (other than a closed pipe), for the exit status of
+/// `check` and `explain`: output that could not be written is not success.
+static STDOUT_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+fn stdout_failed(e: std::io::Error) {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        if let Ok(mut slot) = STDOUT_ERROR.lock() {
+            slot.get_or_insert_with(|| e.to_string());
+        }
+    }
+}
+
+/// Exit status 2 (with a message) when stdout could not be written, else `code`.
+fn unless_stdout_failed(code: ExitCode) -> ExitCode {
+    if let Err(e) = std::io::Write::flush(&mut std::io::stdout()) {
+        stdout_failed(e);
+    }
+    match STDOUT_ERROR.lock().ok().and_then(|s| s.clone()) {
+        Some(e) => {
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("spelunk: writing the output failed: {e}\n").as_bytes());
+            ExitCode::from(2)
+        }
+        None => code,
+    }
 }
 
 /// `eprintln!` that ignores write errors (a closed stderr ends quietly too).
@@ -124,6 +154,11 @@ enum Command {
         /// Exit 1 when any query returned rows (for CI and cron).
         #[arg(long)]
         fail_on_results: bool,
+        /// CSV output: prefix every cell that starts with = + - @ (or a tab or carriage return)
+        /// with `'`, so a spreadsheet shows it as text instead of running it as a formula
+        /// (OWASP's advice against CSV injection). Off by default: the data is written as is.
+        #[arg(long)]
+        csv_safe: bool,
         /// Time zone `_time` is shown in: UTC (default), an offset (+02:00, -0530) or a zone name
         /// (Europe/Paris, with its daylight saving time). Eval's time functions stay in UTC.
         #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
@@ -237,7 +272,7 @@ fn main() -> ExitCode {
 fn real_main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now }) => {
+        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, csv_safe, tz, lookups, now }) => {
             let now = match now.as_deref().map(|t| spelunk_exec::time::parse_any_time(t).ok_or(t)).transpose() {
                 Ok(n) => n,
                 Err(t) => {
@@ -252,12 +287,12 @@ fn real_main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, tz, lookups, now };
+            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, csv_safe, tz, lookups, now };
             run(files, expr, data, &conf, &opts)
         }
         Some(Command::Repl { data, sourcetype, conf, tz, lookups }) => start_repl(data, sourcetype, lookups, &conf, tz.as_deref()),
-        Some(Command::Explain { query, conf, trace, data, lookups }) => explain(&query, &conf, trace, data, lookups),
-        Some(Command::Check { files, expr, conf }) => check(&files, expr, &conf),
+        Some(Command::Explain { query, conf, trace, data, lookups }) => unless_stdout_failed(explain(&query, &conf, trace, data, lookups)),
+        Some(Command::Check { files, expr, conf }) => unless_stdout_failed(check(&files, expr, &conf)),
         Some(Command::Help { name }) => help(name.as_deref()),
         Some(Command::Compile { file, expr, dialect, table, layout, columns, order_column, conf }) => compile(file, expr, &dialect, table, &layout, columns, order_column, &conf),
         None => start_repl(Vec::new(), None, Vec::new(), &ConfArgs::default(), None),
@@ -504,6 +539,7 @@ struct RunOpts {
     threads: usize,
     out: Option<PathBuf>,
     fail_on_results: bool,
+    csv_safe: bool,
     tz: Option<String>,
     lookups: Vec<PathBuf>,
     now: Option<f64>,
@@ -688,7 +724,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             read.merge(stats.clone());
             reads += 1;
         }
-        let opts = OutputOptions { tz: display_tz, max_width: None };
+        let opts = OutputOptions { tz: display_tz, max_width: None, csv_safe: o.csv_safe };
         if let Some(file) = &o.out {
             let path = if labelled { per_query_out(file, name) } else { file.clone() };
             let fmt = Format::from_path(&path);

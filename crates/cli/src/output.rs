@@ -78,6 +78,8 @@ pub struct OutputOptions {
     /// Widest a table may be, in characters (`None`: as wide as its content). Long cell lines
     /// are cut to fit, ending in `…`.
     pub max_width: Option<usize>,
+    /// CSV: prefix cells a spreadsheet would run as a formula with `'` (`--csv-safe`).
+    pub csv_safe: bool,
 }
 
 /// Write `batches` in `format`. Errors are the writer's (a closed pipe is `BrokenPipe`).
@@ -184,6 +186,15 @@ impl Cell {
         }
     }
 
+    /// The text a table shows: [`Cell::text`] with control characters made visible.
+    fn shown(&self) -> String {
+        match self {
+            Cell::Text(t) => visible(t),
+            Cell::Multi(v) => v.iter().map(|x| visible(x)).collect::<Vec<_>>().join("\n"),
+            other => other.text(),
+        }
+    }
+
     /// The JSON value (`None`: the row lacks the field).
     fn json(&self) -> Option<serde_json::Value> {
         use serde_json::Value as J;
@@ -268,10 +279,12 @@ fn multi(values: &dyn Array, opts: &OutputOptions) -> Cell {
 
 /// The union of the batches' columns, in first-seen order.
 fn columns(batches: &[RecordBatch]) -> Vec<String> {
+    // first-seen order, with a set (a linear search per field was quadratic in wide data)
     let mut cols: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for b in batches {
         for f in b.schema_ref().fields() {
-            if !cols.iter().any(|c| c == f.name()) {
+            if seen.insert(f.name().clone()) {
                 cols.push(f.name().clone());
             }
         }
@@ -289,7 +302,8 @@ fn for_each_row(
     let mut cells: Vec<Cell> = Vec::with_capacity(cols.len());
     for b in batches {
         let schema = b.schema_ref();
-        let idx: Vec<Option<usize>> = cols.iter().map(|c| schema.index_of(c).ok()).collect();
+        let by_name: std::collections::HashMap<&str, usize> = schema.fields().iter().enumerate().map(|(i, f)| (f.name().as_str(), i)).collect();
+        let idx: Vec<Option<usize>> = cols.iter().map(|c| by_name.get(c.as_str()).copied()).collect();
         for r in 0..b.num_rows() {
             cells.clear();
             for (i, name) in idx.iter().zip(cols) {
@@ -340,13 +354,47 @@ fn write_json(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts:
 /// CSV per RFC 4180: a header row, then one record per row; a field containing a comma, a
 /// double quote, CR or LF is enclosed in double quotes, quotes inside it doubled. Records end
 /// in LF (what Unix tools expect; RFC 4180 readers accept it). No columns, no output.
+/// Text for the terminal: control characters (ESC, CR, BEL, ... but not the newline, which a
+/// table cell shows as a line break) and Unicode direction overrides are written as escapes
+/// (`\x1b`, `\r`, `\t`, `\u{202e}`), so log fields cannot move the cursor, clear the screen or
+/// reorder what is shown.
+fn visible(t: &str) -> String {
+    let hostile = |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !t.chars().any(hostile) {
+        return t.to_string();
+    }
+    let mut out = String::with_capacity(t.len() + 8);
+    for c in t.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hostile(c) && (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if hostile(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `--csv-safe`: a cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return) gets a leading `'` (OWASP, "CSV Injection").
+fn csv_safe(t: &str) -> std::borrow::Cow<'_, str> {
+    if t.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{t}"))
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
+}
+
 fn write_csv(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts: &OutputOptions) -> std::io::Result<()> {
     if cols.is_empty() {
         return Ok(());
     }
-    write_csv_record(w, cols.iter().map(|c| c.as_str()))?;
+    let guard = |t: String| if opts.csv_safe { csv_safe(&t).into_owned() } else { t };
+    let header: Vec<String> = cols.iter().cloned().map(guard).collect();
+    write_csv_record(w, header.iter().map(|c| c.as_str()))?;
     for_each_row(batches, cols, opts, |cells| {
-        let texts: Vec<String> = cells.iter().map(Cell::text).collect();
+        let texts: Vec<String> = cells.iter().map(|c| guard(c.text())).collect();
         write_csv_record(w, texts.iter().map(|s| s.as_str()))
     })
 }
@@ -376,10 +424,10 @@ fn write_table(batches: &[RecordBatch], cols: &[String], w: &mut dyn Write, opts
     }
     let mut rows: Vec<Vec<String>> = Vec::new();
     for_each_row(batches, cols, opts, |cells| {
-        rows.push(cells.iter().map(Cell::text).collect());
+        rows.push(cells.iter().map(Cell::shown).collect());
         Ok(())
     })?;
-    let mut header = cols.to_vec();
+    let mut header: Vec<String> = cols.iter().map(|c| visible(c)).collect();
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
     t.force_no_tty();
@@ -669,7 +717,7 @@ mod tests {
         assert_eq!(format_time(-0.25, DisplayTz::Fixed(0)), "1969-12-31T23:59:59.750+00:00");
         assert_eq!(format_time(f64::NAN, DisplayTz::Fixed(0)), "NaN");
         let b = batch(vec![("_time", Arc::new(Int64Array::from(vec![1709546400]))), ("t", Arc::new(Float64Array::from(vec![1709546400.0])))]);
-        let opts = OutputOptions { tz: DisplayTz::Fixed(7200), max_width: None };
+        let opts = OutputOptions { tz: DisplayTz::Fixed(7200), max_width: None, csv_safe: false };
         assert_eq!(render_with(std::slice::from_ref(&b), Format::Csv, &opts), "_time,t\n2024-03-04T12:00:00.000+02:00,1709546400\n", "only _time is a time");
         assert_eq!(render_with(std::slice::from_ref(&b), Format::Json, &opts), "[\n{\"_time\":\"2024-03-04T12:00:00.000+02:00\",\"t\":1709546400}\n]\n");
         assert!(render_with(&[b], Format::Table, &opts).contains("2024-03-04T12:00:00.000+02:00"));
@@ -739,7 +787,7 @@ mod tests {
     fn rows_too_wide_for_a_table_print_as_records() {
         let cols: Vec<(&str, ArrayRef)> = (0..30).map(|i| (["f", &i.to_string()].concat().leak() as &str, Arc::new(StringArray::from(vec![Some("value"), None])) as ArrayRef)).collect();
         let b = batch(cols);
-        let t = render_with(&[b], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(80) });
+        let t = render_with(&[b], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(80), csv_safe: false });
         assert!(t.starts_with("── 1 "), "{t}");
         assert!(t.contains("\n── 2 "), "{t}");
         assert!(t.lines().all(|l| l.chars().count() <= 80), "{t}");
@@ -756,7 +804,7 @@ mod tests {
             ("b", Arc::new(StringArray::from(vec!["short"]))),
             ("mv", list(&[Some(&["first value", &"y".repeat(90)])])),
         ]);
-        let t = render_with(&[b], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(60) });
+        let t = render_with(&[b], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(60), csv_safe: false });
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines.iter().all(|l| l.chars().count() <= 60), "{t}");
         // border, header, separator, the row's two lines (one per value), border
@@ -765,10 +813,67 @@ mod tests {
         assert!(lines[4].contains("yyy…") && !lines[4].contains('x'), "the second value on its own line: {t}");
         // a table that fits is left alone
         let small = batch(vec![("a", Arc::new(StringArray::from(vec!["1"])))]);
-        assert!(!render_with(&[small], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(60) }).contains('…'));
+        assert!(!render_with(&[small], Format::Table, &OutputOptions { tz: DisplayTz::Fixed(0), max_width: Some(60), csv_safe: false }).contains('…'));
         assert_eq!(clip_lines("abcdef\nab", 4), "abc…\nab");
         assert_eq!(render(&[], Format::Table), "(no results)\n");
         let empty = batch(vec![("user", Arc::new(StringArray::from(Vec::<Option<&str>>::new())))]);
         assert!(render(&[empty], Format::Table).contains("user"), "columns without rows: the header");
+    }
+
+    /// Output over many distinct fields looks columns up by name in linear time.
+    #[test]
+    fn many_columns_are_written_in_linear_time() {
+        let n = 20_000;
+        let batch = |from: usize| {
+            let fields: Vec<Field> = (from..from + n).map(|i| Field::new(format!("k{i}"), arrow::datatypes::DataType::Utf8, true)).collect();
+            let cols: Vec<ArrayRef> = (from..from + n).map(|_| Arc::new(StringArray::from(vec![Some("v")])) as ArrayRef).collect();
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
+        };
+        let started = std::time::Instant::now();
+        let batches = [batch(0), batch(n / 2)];
+        let cols = columns(&batches);
+        assert_eq!(cols.len(), n + n / 2);
+        let mut rows = 0;
+        for_each_row(&batches, &cols, &OutputOptions::default(), |_| {
+            rows += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows, 2);
+        assert!(started.elapsed().as_secs_f64() < 3.0, "{:?}", started.elapsed());
+    }
+
+    fn text_batch(name: &str, vals: &[&str]) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new(name, arrow::datatypes::DataType::Utf8, true)]));
+        RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vals.to_vec())) as ArrayRef]).unwrap()
+    }
+
+    /// Log fields can hold terminal control sequences (ESC, CR, BEL, screen clears): the
+    /// table shows them visibly escaped instead of sending them to the terminal.
+    #[test]
+    fn table_output_escapes_control_characters() {
+        let b = text_batch("msg\u{1b}]0;x", &["a\u{1b}[2Jb\rc\u{7}d\te\u{202e}f", "line1\nline2"]);
+        for width in [None, Some(40), Some(12)] {
+            let t = render_with(std::slice::from_ref(&b), Format::Table, &OutputOptions { max_width: width, ..OutputOptions::default() });
+            assert!(!t.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'), "{width:?}: {t:?}");
+        }
+        let t = render(std::slice::from_ref(&b), Format::Table);
+        assert!(t.contains(r"a\x1b[2Jb\rc\x07d\te\u{202e}f"), "{t}");
+        assert!(t.contains(r"msg\x1b]0;x"), "{t}");
+        assert!(t.contains("line1") && t.contains("line2"), "{t}");
+        // CSV and JSON keep the data as it is
+        assert!(render(std::slice::from_ref(&b), Format::Csv).contains('\u{1b}'));
+    }
+
+    /// `--csv-safe`: cells that a spreadsheet would run as a formula (starting with = + - @,
+    /// tab or carriage return) get a leading `'`, as OWASP's CSV injection advice recommends.
+    #[test]
+    fn csv_safe_neutralises_formula_cells() {
+        let b = text_batch("=cmd", &["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)", "\tx", "safe", "a=b"]);
+        let plain = render(std::slice::from_ref(&b), Format::Csv);
+        assert!(plain.contains("\"=HYPERLINK"), "{plain}");
+        let safe = render_with(std::slice::from_ref(&b), Format::Csv, &OutputOptions { csv_safe: true, ..OutputOptions::default() });
+        let lines: Vec<&str> = safe.lines().collect();
+        assert_eq!(lines, ["'=cmd", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"", "'+1", "'-2", "'@SUM(A1)", "'\tx", "safe", "a=b"], "{safe}");
     }
 }

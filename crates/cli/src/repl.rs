@@ -360,8 +360,16 @@ impl Session {
         let monitor = self.begin_task();
         let cached = self.cache.is_some();
         let cfg = runner::RunConfig { data: self.data.clone(), sourcetype: self.sourcetype.clone(), progress: self.progress, monitor: Some(monitor), cached: self.cache.clone(), lookups: self.lookups.clone(), ..Default::default() };
-        let result = runner::execute(&self.planner, &planned, &cfg);
+        // a bug in the engine must end the query, never the session: a panic becomes an error
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner::execute(&self.planner, &planned, &cfg)));
         self.end_task();
+        let result = match result {
+            Ok(r) => r,
+            Err(p) => {
+                let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
+                return s + &format!("internal error (please report it): {what}\n");
+            }
+        };
         let outcome = match result {
             Ok(o) => o,
             Err(runner::Failure::NoData) => return s + "no data loaded: .load PATH (a file or folder of logs)\n",
@@ -1402,5 +1410,78 @@ mod tests {
     fn history_lives_in_the_data_dir() {
         let p = history_path().unwrap();
         assert!(p.ends_with("spelunk/history"));
+    }
+
+    /// Hostile and random queries through the session core: every one ends with results or an
+    /// error message, never a panic, and the session answers a plain query afterwards.
+    #[test]
+    fn hostile_and_random_queries_never_end_the_session() {
+        let mut s = session();
+        let hostile = [
+            "| makeresults | eval x=tonumber(\"10\", 99)",
+            "| makeresults | eval b=0 | eval x=tonumber(\"10\", b), y=tonumber(\"10\", -1), z=tonumber(\"10\", 1e300)",
+            "| makeresults count=9999999999999999999",
+            "| makeresults count=18446744073709551616",
+            "| makeresults count=-1",
+            "| makeresults count=5 | eval m=mvrange(0, 3000) | mvexpand m | stats count",
+            "| makeresults | eval a=mvrange(0, 2000), b=mvrange(0, 2000) | stats count by a b",
+            "| makeresults | eval a=mvrange(0, 2000), b=mvrange(0, 2000) | top a b",
+            "| makeresults | eval a=mvrange(0, 2000), b=mvrange(0, 2000) | eventstats count by a b",
+            "| makeresults | eval a=mvrange(0, 2000), b=mvrange(0, 2000) | streamstats count by a b",
+            "| makeresults | streamstats window=99999999999 count",
+            "| makeresults | eval x=substr(\"abc\", -99999999999, 99999999999), y=printf(\"%999999999d\", 1)",
+            "| makeresults | eval x=mvindex(mvrange(0,3), 99999999999), y=mvrange(0, 1e300, 1e299)",
+            "| makeresults | eval x=1/0, y=pow(10, 99999), z=exp(1e308), w=round(1.5, 99999999)",
+            "| inputlookup ../../../../etc/passwd",
+            "| inputlookup /etc/passwd",
+            "| makeresults | bin _time span=0s",
+            "| makeresults | bin _time span=-5m",
+            "| makeresults | head -1 | tail 99999999999999999999",
+            "* | rex field=_raw \"(?<a>.*)(?<b>.*)(?<c>.*)\" max_match=0 | stats count",
+            "*a*b*c*d*e*f*g*h*i*j*k* | stats count",
+            "| makeresults | eval x=replace(\"aaa\", \"(a*)*b\", \"\")",
+            "| makeresults | eval x=strftime(1e300, \"%Y\"), y=strptime(\"x\", \"%Q%Q%Q\"), z=relative_time(0, \"-999999999999y@y\")",
+            "| makeresults | eval x=printf(\"%.*s\", 5, \"a\")",
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+            "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((",
+            "| makeresults | eval x=((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
+            "`nosuchmacro(1,2,3)`",
+            "| makeresults | spath input=x path=a{99999999999}.b",
+            "| makeresults | eval x=\"\u{1b}[2J\u{7}\r\" | table x",
+            "| makeresults | dedup 99999999999999999999 _time",
+            "| makeresults | sort 0 -_time | head 0",
+            "| makeresults | fillnull value=x | makemv delim=\"\" x",
+            "| makeresults | eval x=mvjoin(mvrange(0, 100000), \",\") | makemv delim=\",\" x | mvexpand x | stats dc(x)",
+        ];
+        // random token soup from SPL's vocabulary
+        let words = ["|", "stats", "count", "by", "eval", "x=", "(", ")", "[", "]", "\"", "makeresults", "where", "search", "*", "NOT", "OR", "AND", "=", "!=", "mvexpand", "dedup", "sort", "-", "head", "table", "rex", "bin", "span=", "streamstats", "window=", "tonumber(", ",", "0", "-1", "99999999999999999999", "1e308", "`", "'", "\\", "eventName", "_time", "values(*)", "as", "*", "inputlookup", "join", "append", "top", "rename", "fields", "spath", "lookup", "makemv", "mvrange(", "\u{1b}", "\u{0}", "é"];
+        let mut seed: u64 = 0x5eed_1234_abcd_0001;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut random = Vec::new();
+        for _ in 0..300 {
+            let n = 1 + (next() % 14) as usize;
+            let mut q = String::new();
+            for _ in 0..n {
+                q.push_str(words[(next() % words.len() as u64) as usize]);
+                if next() % 3 != 0 {
+                    q.push(' ');
+                }
+            }
+            random.push(q);
+        }
+        for q in hostile.iter().map(|q| q.to_string()).chain(random) {
+            let started = Instant::now();
+            let out = s.handle_line(&q);
+            assert!(!out.contains("internal error"), "{q:?}: {out}");
+            assert!(started.elapsed().as_secs() < 60, "{q:?} took {:?}", started.elapsed());
+            assert!(!s.done, "{q:?} ended the session");
+        }
+        let out = s.handle_line("| makeresults count=2 | stats count");
+        assert!(out.contains('2'), "{out}");
     }
 }

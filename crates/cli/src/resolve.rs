@@ -80,7 +80,18 @@ struct Found {
     max_matches: usize,
 }
 
+/// A lookup file name must stay inside its lookup folder (Splunk keeps lookup files in an
+/// app's lookups/ folder): no folder part, no `..`, not absolute.
+fn confined(name: &str, what: &str) -> Result<(), String> {
+    let bad = name.is_empty() || name.contains(['/', '\\', '\0']) || name == "." || name == ".." || Path::new(name).is_absolute();
+    if bad {
+        return Err(format!("{what} `{}` is not a file name in the lookup folder: lookup files are read only from the lookup folders (--lookups DIR), by name, without a path", name.escape_debug()));
+    }
+    Ok(())
+}
+
 fn find_lookup(name: &str, dirs: &[PathBuf]) -> Result<Found, String> {
+    confined(name, "lookup table")?;
     if dirs.is_empty() {
         return Err(format!("lookup table `{name}` not found: there is no lookup folder (give --lookups DIR, or create ./{DEFAULT_LOOKUP_DIR})"));
     }
@@ -114,6 +125,7 @@ fn transforms_stanza(name: &str, dir: &Path) -> Result<Option<Found>, String> {
     let stanzas = spelunk_plan::macros::parse_conf(&text, &conf.display().to_string()).map_err(|e| e.to_string())?;
     let Some(st) = stanzas.iter().rev().find(|s| s.name == name) else { return Ok(None) };
     let Some(file) = st.keys.get("filename") else { return Ok(None) };
+    confined(file, &format!("{}: [{name}] filename", conf.display()))?;
     let path = dir.join(file);
     if !path.is_file() {
         return Err(format!("{}: stanza [{name}] names the lookup file `{file}`, which is not in {}", conf.display(), dir.display()));
@@ -202,5 +214,25 @@ mod tests {
         assert_eq!(read_csv(&gz).unwrap().rows, [vec!["x"]]);
         std::fs::write(&p, "").unwrap();
         assert!(read_csv(&p).unwrap_err().contains("no header row"));
+    }
+
+    /// Lookup names and transforms.conf `filename =` values are file names inside the lookup
+    /// folder, as Splunk keeps lookup files in an app's lookups/ folder: a path that leaves it
+    /// (`../../etc/passwd`, `/etc/passwd`, `sub/../../x`) is refused and nothing is read.
+    #[test]
+    fn lookups_stay_in_their_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("lookups");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(root.path().join("secret.csv"), "password\nhunter2\n").unwrap();
+        std::fs::write(dir.join("transforms.conf"), "[leak]\nfilename = ../secret.csv\n[abs]\nfilename = /etc/passwd\n").unwrap();
+        let dirs = vec![dir.clone()];
+        for name in ["../secret.csv", "../secret", "/etc/passwd", "..", "./../secret.csv", "..\\secret.csv", "leak", "abs"] {
+            let e = find_lookup(name, &dirs).expect_err(name);
+            assert!(e.contains("lookup folder"), "{name}: {e}");
+            assert!(!e.contains("hunter2") && !e.contains("root:"), "{name}: {e}");
+        }
+        let abs = root.path().join("secret.csv").display().to_string();
+        assert!(find_lookup(&abs, &dirs).unwrap_err().contains("lookup folder"));
     }
 }

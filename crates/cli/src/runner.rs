@@ -394,19 +394,13 @@ pub fn execute(planner: &Planner, planned: &Planned, cfg: &RunConfig) -> Result<
     let monitor = cfg.monitor.clone().unwrap_or_default();
     if planned.plan.source != Source::Events {
         let mut ex = spelunk_exec::Execution::new(planner, &planned.plan, &exec_opts).map_err(Failure::Exec)?;
-        if let Some(b) = ex.generated().map_err(Failure::Exec)? {
-            // in slices, so that a cancel (Ctrl-C in the REPL) is seen between them
-            let mut at = 0;
-            loop {
+        if let Some(slices) = ex.generated() {
+            // slice by slice, so that a cancel (Ctrl-C in the REPL) is seen between them
+            for b in slices {
                 if monitor.is_cancelled() {
                     return Err(Failure::Cancelled);
                 }
-                let n = GENERATED_SLICE.min(b.num_rows() - at);
-                ex.push(b.slice(at, n)).map_err(Failure::Exec)?;
-                at += n;
-                if at >= b.num_rows() {
-                    break;
-                }
+                ex.push(b.map_err(Failure::Exec)?).map_err(Failure::Exec)?;
             }
         }
         let (batches, trace) = ex.finish().map_err(Failure::Exec)?;
@@ -587,9 +581,6 @@ fn input_files(planned: &Planned, cfg: &RunConfig, exec_opts: &ExecOptions) -> R
 /// such as `1+1+...+1` are evaluated in a loop and need no stack.)
 const WORKER_STACK: usize = 64 << 20;
 
-/// Rows per batch handed to the pipeline from a generating command (`makeresults count=N`).
-const GENERATED_SLICE: usize = 8192;
-
 /// Bytes per work unit when a big plain NDJSON file is split for parallel scanning.
 const CHUNK_BYTES: u64 = 32 << 20;
 
@@ -645,6 +636,12 @@ fn aggregate_in_parallel(
     let spelunk_plan::Op::Stats(spec) = &plan.nodes[k].op else {
         return Err(Failure::Exec(ExecError::msg("internal: parallel split is not at a stats command")));
     };
+    // errors of the stats itself point at the stats command
+    let stats_span = plan.nodes[k].span;
+    let at_stats = |mut e: ExecError| {
+        e.span = e.span.or(Some(stats_span));
+        Failure::Exec(e)
+    };
     let next = AtomicUsize::new(0);
     let results: Vec<Result<(Groups, ScanStats, u64), Failure>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.max(1))
@@ -663,7 +660,7 @@ fn aggregate_in_parallel(
                             ex.push_events(sourcetype, batch).map_err(Failure::Exec)?;
                             for b in ex.take_output() {
                                 rows += b.num_rows() as u64;
-                                groups.update_batch(spec, &b, ex.context()).map_err(Failure::Exec)?;
+                                groups.update_batch(spec, &b, ex.context()).map_err(at_stats)?;
                             }
                             Ok(())
                         };
@@ -676,7 +673,7 @@ fn aggregate_in_parallel(
                     let (rest, _) = ex.finish().map_err(Failure::Exec)?;
                     for b in rest {
                         rows += b.num_rows() as u64;
-                        groups.update_batch(spec, &b, &cx).map_err(Failure::Exec)?;
+                        groups.update_batch(spec, &b, &cx).map_err(at_stats)?;
                     }
                     Ok((groups, stats, rows))
                 })

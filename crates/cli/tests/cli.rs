@@ -397,3 +397,15 @@ fn compile_prints_one_statement_per_dialect_and_refuses_by_name() {
     let out = spelunk(&["compile", "-e", "* | stats count", "--dialect", "oracle", "--table", "t"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `check` and `explain` whose output cannot be written (a full disk: /dev/full) exit non-zero
+/// instead of reporting success.
+#[test]
+fn check_and_explain_fail_when_stdout_cannot_be_written() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
+    for args in [&["check", "-e", "* | stats count"][..], &["explain", "* | stats count"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_spelunk")).args(args).stdout(full.try_clone().unwrap()).output().expect("runs");
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("writing"), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

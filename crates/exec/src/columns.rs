@@ -242,12 +242,22 @@ pub fn concat_batches(batches: &[RecordBatch]) -> Result<Option<RecordBatch>, ar
     if same {
         return arrow::compute::concat_batches(&batches[0].schema(), batches).map(Some);
     }
+    // the views once per batch (one per name and batch was quadratic in wide data); a column
+    // a batch lacks is nulls of the column's type, concatenated by Arrow when types agree
+    let views: Vec<BatchView> = batches.iter().map(BatchView::new).collect();
     let mut cols = Vec::new();
     for n in &names {
+        let present: Vec<&ArrayRef> = views.iter().filter_map(|v| v.column(n)).collect();
+        let dt = present[0].data_type().clone();
+        if present.iter().all(|a| a.data_type() == &dt) {
+            let parts: Vec<ArrayRef> = views.iter().map(|v| v.column(n).cloned().unwrap_or_else(|| arrow::array::new_null_array(&dt, v.num_rows()))).collect();
+            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+            cols.push((n.clone(), arrow::compute::concat(&refs)?));
+            continue;
+        }
         let mut vals = Vec::with_capacity(total);
-        for b in batches {
-            let v = BatchView::new(b);
-            for r in 0..b.num_rows() {
+        for v in &views {
+            for r in 0..v.num_rows() {
                 vals.push(v.get(n, r));
             }
         }

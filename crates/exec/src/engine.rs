@@ -9,6 +9,7 @@ use crate::value::Value;
 use arrow::array::BooleanArray;
 use arrow::record_batch::RecordBatch;
 use spelunk_plan::{AggFunc, LogicalPlan, Op, Planner, Projection, Source, StatsMode};
+use spelunk_syntax::ast::Span;
 use std::collections::BTreeSet;
 
 /// What the engine needs besides the plan.
@@ -42,6 +43,9 @@ pub struct Execution<'p> {
     planner: &'p Planner,
     plan: &'p LogicalPlan,
     ops: Vec<Box<dyn Operator>>,
+    /// The command each operator runs (none for the planner's time ordering): errors without
+    /// a place of their own point at it.
+    spans: Vec<Option<Span>>,
     cx: EvalContext,
     wanted: Option<BTreeSet<String>>,
     range: (Option<f64>, Option<f64>),
@@ -96,7 +100,9 @@ impl<'p> Execution<'p> {
 
     fn build(planner: &'p Planner, plan: &'p LogicalPlan, nodes: std::ops::Range<usize>, time_sort: bool, opts: &ExecOptions) -> Result<Self, ExecError> {
         let mut ops: Vec<Box<dyn Operator>> = Vec::new();
+        let mut spans: Vec<Option<Span>> = Vec::new();
         for n in &plan.nodes[nodes] {
+            spans.push(Some(n.span));
             ops.push(match ops::combine::build(n, &opts.inputs) {
                 Some(op) => op?,
                 None => ops::build(n),
@@ -105,6 +111,7 @@ impl<'p> Execution<'p> {
         if time_sort {
             if let Some(pos) = plan.time_sort_position() {
                 ops.insert(pos, Box::new(crate::ops::Blocking::new(crate::ops::text::TimeOrder)));
+                spans.insert(pos, None);
             }
         }
         let resolve = |s: &Option<String>, name: &str| -> Result<Option<f64>, ExecError> {
@@ -128,7 +135,7 @@ impl<'p> Execution<'p> {
         let n = ops.len();
         let mut cx = EvalContext::new(opts.now);
         cx.time_range = (earliest, latest);
-        Ok(Execution { planner, plan, ops, cx, wanted, range: (earliest, latest), output: Vec::new(), trace: Trace { rows_in: 0, rows_after: vec![0; n] } })
+        Ok(Execution { planner, plan, ops, spans, cx, wanted, range: (earliest, latest), output: Vec::new(), trace: Trace { rows_in: 0, rows_after: vec![0; n] } })
     }
 
     /// The time range as epoch seconds (for pruning files and folders).
@@ -136,14 +143,12 @@ impl<'p> Execution<'p> {
         self.range
     }
 
-    /// Events that the plan's source generates itself (makeresults).
-    pub fn generated(&self) -> Result<Option<RecordBatch>, ExecError> {
+    /// Events that the plan's source generates itself (makeresults), in slices of at most
+    /// [`GENERATED_SLICE`] rows made on demand: memory is bounded by the slice, not the count.
+    pub fn generated(&self) -> Option<Generated> {
         match self.plan.source {
-            Source::MakeResults { count } => {
-                let t: Vec<Value> = (0..count).map(|_| Value::number(self.cx.now.floor())).collect();
-                Ok(Some(make_batch(vec![("_time".to_string(), build_f64(&t))], count).map_err(ExecError::arrow)?))
-            }
-            Source::Events => Ok(None),
+            Source::MakeResults { count } => Some(Generated { left: count, now: self.cx.now.floor() }),
+            Source::Events => None,
         }
     }
 
@@ -183,7 +188,7 @@ impl<'p> Execution<'p> {
                 if b.num_rows() == 0 && i > 0 {
                     continue;
                 }
-                next.extend(self.ops[i].push(b, &self.cx)?);
+                next.extend(self.ops[i].push(b, &self.cx).map_err(|e| self.at(i, e))?);
             }
             self.trace.rows_after[i] += next.iter().map(|b| b.num_rows() as u64).sum::<u64>();
             batches = next;
@@ -197,10 +202,16 @@ impl<'p> Execution<'p> {
         Ok(batches)
     }
 
+    /// An operator's error without a place of its own points at the operator's command.
+    fn at(&self, i: usize, mut e: ExecError) -> ExecError {
+        e.span = e.span.or(self.spans.get(i).copied().flatten());
+        e
+    }
+
     /// Flush every blocking operator in order and return the results.
     pub fn finish(mut self) -> Result<(Vec<RecordBatch>, Trace), ExecError> {
         for i in 0..self.ops.len() {
-            let out = self.ops[i].finish(&self.cx)?;
+            let out = self.ops[i].finish(&self.cx).map_err(|e| self.at(i, e))?;
             if out.is_empty() {
                 continue;
             }
@@ -224,8 +235,10 @@ pub fn run<E>(
     opts: &ExecOptions,
 ) -> Result<(Vec<RecordBatch>, Trace), RunError<E>> {
     let mut ex = Execution::new(planner, plan, opts).map_err(RunError::Exec)?;
-    if let Some(b) = ex.generated().map_err(RunError::Exec)? {
-        ex.push(b).map_err(RunError::Exec)?;
+    if let Some(slices) = ex.generated() {
+        for b in slices {
+            ex.push(b.map_err(RunError::Exec)?).map_err(RunError::Exec)?;
+        }
     } else {
         for item in events {
             let (st, b) = item.map_err(RunError::Input)?;
@@ -233,6 +246,28 @@ pub fn run<E>(
         }
     }
     ex.finish().map_err(RunError::Exec)
+}
+
+/// Rows per slice of generated results.
+pub const GENERATED_SLICE: usize = 8192;
+
+/// The results of `makeresults`, made one slice at a time (see [`Execution::generated`]).
+pub struct Generated {
+    left: usize,
+    now: f64,
+}
+
+impl Iterator for Generated {
+    type Item = Result<RecordBatch, ExecError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        let n = self.left.min(GENERATED_SLICE);
+        self.left -= n;
+        let t = vec![Value::number(self.now); n];
+        Some(make_batch(vec![("_time".to_string(), build_f64(&t))], n).map_err(ExecError::arrow))
+    }
 }
 
 /// Errors of a run: reading input, or executing.

@@ -205,7 +205,13 @@ pub fn call(name: &Ident, args: &[Expr], span: Span, row: &dyn Row, cx: &EvalCon
         }
         "tonumber" => {
             let Some(s) = text(0)? else { return Ok(Value::Null) };
-            let base = num(1)?.unwrap_or(10.0) as u32;
+            // the base ranges from 2 to 36 (Search Reference, conversion functions); any other
+            // base, from the query or the data, gives null
+            let base = match num(1)? {
+                None if args.len() < 2 => 10,
+                Some(b) if b.fract() == 0.0 && (2.0..=36.0).contains(&b) => b as u32,
+                _ => return Ok(Value::Null),
+            };
             if base == 10 {
                 match parse_number(&s) {
                     Some(f) => Value::number(f),

@@ -82,9 +82,7 @@ impl Pattern {
     /// `pattern` (already case-folded as `self` needs) against `text`, `*` matching any run.
     fn wildcard(&self, pattern: &str, text: &str) -> bool {
         if self.case_sensitive {
-            let p: Vec<char> = pattern.chars().collect();
-            let t: Vec<char> = text.chars().collect();
-            spelunk_plan::pushdown::glob(&p, &t, '*', None)
+            spelunk_plan::pushdown::glob_str(pattern, text, '*')
         } else {
             spelunk_plan::pushdown::wildcard_match_ci(pattern, text)
         }
@@ -109,14 +107,36 @@ impl Pattern {
             return true;
         }
         if core.contains('*') {
-            // inner wildcards: anchor each end by extending the pattern to token edges
-            return hay.char_indices().filter(|(i, _)| open_start || before(*i)).any(|(i, _)| {
-                let rest = &hay[i..];
-                (0..=rest.len())
-                    .rev()
-                    .filter(|e| rest.is_char_boundary(*e))
-                    .any(|e| (open_end || after(i + e)) && self.wildcard(core, &rest[..e]))
-            });
+            // inner wildcards: the match starts at the first place the first segment starts on
+            // a boundary, takes the middle segments at their leftmost places after it, and must
+            // leave room for the last segment before some place it ends on a boundary: linear
+            // in the text (it was every start x end offset, quadratic)
+            let segs: Vec<&str> = core.split('*').filter(|s| !s.is_empty()).collect();
+            let (first, last, middle) = (segs[0], segs[segs.len() - 1], &segs[1..segs.len() - 1]);
+            let mut from = 0;
+            let start = loop {
+                let Some(pos) = hay[from..].find(first) else { return false };
+                let s = from + pos;
+                if open_start || before(s) {
+                    break s;
+                }
+                from = s + hay[s..].chars().next().map_or(1, |c| c.len_utf8());
+            };
+            let Some(after_middle) = spelunk_plan::pushdown::find_in_order(hay, start + first.len(), hay.len(), middle) else { return false };
+            let mut to = hay.len();
+            loop {
+                let Some(pos) = hay[..to].rfind(last) else { return false };
+                if pos < after_middle {
+                    return false;
+                }
+                if open_end || after(pos + last.len()) {
+                    return true;
+                }
+                to = pos + last.len() - 1;
+                while !hay.is_char_boundary(to) {
+                    to -= 1;
+                }
+            }
         }
         let mut from = 0;
         while let Some(pos) = hay[from..].find(core) {
@@ -160,13 +180,75 @@ pub enum Compiled {
     In { field: String, patterns: Vec<Pattern> },
     Eq { field: String, pattern: Pattern, negated: bool },
     Order { field: String, op: CmpOp, rhs: Value },
+    /// `f=v1 OR f=v2 OR f IN (v3, ...)` with literal values (no wildcard, CIDR block or
+    /// CASE()): one lookup of each of f's values, lower-cased, in a set.
+    Set { field: String, values: std::collections::HashSet<String> },
+}
+
+/// Literal values of one field in an OR list this long or longer become a [`Compiled::Set`].
+const SET_MIN: usize = 4;
+
+impl Pattern {
+    /// A value compared as plain text, case-insensitively (so a set lookup of the lower-cased
+    /// text is the same test).
+    fn literal(&self) -> Option<&str> {
+        (self.cidr.is_none() && !self.has_wildcard && !self.case_sensitive).then_some(self.text.as_str())
+    }
+}
+
+/// The items of an OR, nested ORs and groups flattened.
+fn or_items<'e>(e: &'e SearchExpr, out: &mut Vec<&'e SearchExpr>) {
+    match e {
+        SearchExpr::Or(items, _) => items.iter().for_each(|x| or_items(x, out)),
+        SearchExpr::Group(x, _) if matches!(**x, SearchExpr::Or(..)) => or_items(x, out),
+        other => out.push(other),
+    }
+}
+
+/// An OR list compiled with the literal `f=value` items of each field gathered into a set.
+fn compile_or(e: &SearchExpr) -> Compiled {
+    let mut items = Vec::new();
+    or_items(e, &mut items);
+    let mut rest: Vec<Compiled> = Vec::new();
+    let mut sets: indexmap::IndexMap<String, (std::collections::HashSet<String>, Vec<Compiled>)> = indexmap::IndexMap::new();
+    for item in items {
+        match Compiled::new(item) {
+            Compiled::Eq { field, pattern, negated: false } if pattern.literal().is_some() => {
+                let entry = sets.entry(field.clone()).or_default();
+                entry.0.insert(pattern.text.clone());
+                entry.1.push(Compiled::Eq { field, pattern, negated: false });
+            }
+            Compiled::In { field, patterns } => {
+                let (lit, other): (Vec<Pattern>, Vec<Pattern>) = patterns.into_iter().partition(|p| p.literal().is_some());
+                let entry = sets.entry(field.clone()).or_default();
+                for p in lit {
+                    entry.0.insert(p.text.clone());
+                    entry.1.push(Compiled::Eq { field: field.clone(), pattern: p, negated: false });
+                }
+                if !other.is_empty() {
+                    rest.push(Compiled::In { field, patterns: other });
+                }
+            }
+            c => rest.push(c),
+        }
+    }
+    let mut out = Vec::new();
+    for (field, (values, items)) in sets {
+        if values.len() >= SET_MIN {
+            out.push(Compiled::Set { field, values });
+        } else {
+            out.extend(items);
+        }
+    }
+    out.extend(rest);
+    Compiled::Or(out)
 }
 
 impl Compiled {
     pub fn new(e: &SearchExpr) -> Compiled {
         match e {
             SearchExpr::And(items, _) => Compiled::And(items.iter().map(Compiled::new).collect()),
-            SearchExpr::Or(items, _) => Compiled::Or(items.iter().map(Compiled::new).collect()),
+            SearchExpr::Or(..) => compile_or(e),
             SearchExpr::Not(x, _) => Compiled::Not(Box::new(Compiled::new(x))),
             SearchExpr::Group(x, _) => Compiled::new(x),
             SearchExpr::Term(v) if v.text == "*" && v.directive.is_none() => Compiled::Any,
@@ -201,6 +283,14 @@ impl Compiled {
                 }
                 let any = f.values().iter().any(|x| pattern.matches(&x.to_text().unwrap_or_default()));
                 any != *negated
+            }
+            Compiled::Set { field, values } => {
+                let f = row.get(field);
+                f.values().iter().any(|x| match x.to_text() {
+                    Some(t) if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) => values.contains(&t),
+                    Some(t) => values.contains(&t.to_lowercase()),
+                    None => false,
+                })
             }
             Compiled::Order { field, op, rhs } => {
                 let f = row.get(field);
@@ -284,5 +374,74 @@ mod tests {
         assert!(Pattern::new("login failed").contained_in(raw));
         assert!(Pattern::new("l*n").contained_in(raw));
         assert!(!Pattern::new("ogi").contained_in(raw));
+    }
+
+    #[test]
+    fn inner_wildcards_in_terms_keep_their_meaning() {
+        let raw = r#"{"eventName":"DeleteBucketPolicy","arn":"arn:aws:sts::1:assumed-role/orders-app/x"}"#;
+        assert!(Pattern::new("*Delete*Bucket*").contained_in(raw));
+        assert!(Pattern::new("Delete*Policy").contained_in(raw));
+        assert!(!Pattern::new("Delete*Bucket").contained_in(raw), "the end must fall on a breaker");
+        assert!(!Pattern::new("elete*Policy").contained_in(raw), "the start must fall on a breaker");
+        assert!(Pattern::new("*assumed-role*orders*").contained_in(raw));
+        assert!(!Pattern::new("*orders*assumed-role*").contained_in(raw), "segments in order");
+        assert!(Pattern::new("a*b*a").contained_in("x aba y"));
+        assert!(!Pattern::new("ab*ba").contained_in("x aba y"), "segments do not overlap");
+        assert!(Pattern::new("ab*ba").contained_in("x abba y"));
+        assert!(Pattern::new("é*ü").contained_in("x ÉtÜ y"));
+    }
+
+    /// Inner wildcards used to be tried at every start x end offset of `_raw` (24 s for 73
+    /// CloudTrail events); matching is now linear in the text.
+    #[test]
+    fn inner_wildcards_in_terms_are_linear() {
+        let raw = "Delete-Bucket-".repeat(5_000) + "x";
+        let started = std::time::Instant::now();
+        assert!(!Pattern::new("*Delete*Bucket*zzz").contained_in(&raw));
+        assert!(!Pattern::new("Delete*zzz").contained_in(&raw));
+        assert!(Pattern::new("*Delete*x").contained_in(&raw));
+        let long = "a".repeat(20_000);
+        assert!(!Pattern::new("*a*b*").matches(&long));
+        assert!(!Pattern::new("a*a*a*b").contained_in(&long));
+        assert!(started.elapsed().as_secs_f64() < 2.0, "{:?}", started.elapsed());
+    }
+
+    struct Fields(Vec<(&'static str, crate::value::Value)>);
+    impl crate::eval::Row for Fields {
+        fn get(&self, field: &str) -> crate::value::Value {
+            self.0.iter().find(|(n, _)| *n == field).map(|(_, v)| v.clone()).unwrap_or(crate::value::Value::Null)
+        }
+    }
+
+    /// `f=v1 OR f=v2 OR ...` with 10,000 literal values (a subsearch's results, say) is a set
+    /// lookup per event, not 10,000 comparisons; wildcards, CIDR blocks, CASE() and other
+    /// fields keep their meaning beside it.
+    #[test]
+    fn long_or_lists_of_literal_values_match_as_a_set() {
+        use crate::value::Value as V;
+        let mut q: Vec<String> = (0..10_000).map(|i| format!("user=u{i}")).collect();
+        q.push("user=ADM*".into());
+        q.push("src=10.0.0.0/8".into());
+        q.push("user=CASE(Root)".into());
+        q.push("user IN (x1, x2, \"Ünï\")".into());
+        let text = q.join(" OR ");
+        let p = spelunk_syntax::parse_pipeline(&text).expect("parses");
+        let spelunk_syntax::ast::CommandKind::Search(Some(e)) = &p.commands[0].kind else { panic!("a search") };
+        let c = super::Compiled::new(e);
+        let row = |u: &str| Fields(vec![("user", V::str(u))]);
+        assert!(c.matches(&row("U9999")));
+        assert!(c.matches(&row("u0")));
+        assert!(!c.matches(&row("u10000")));
+        assert!(c.matches(&row("admin")));
+        assert!(c.matches(&row("Root")) && !c.matches(&row("root")));
+        assert!(c.matches(&row("ünï")));
+        assert!(c.matches(&Fields(vec![("user", V::from_values(vec![V::str("zz"), V::str("u5")]))])));
+        assert!(c.matches(&Fields(vec![("src", V::str("10.1.2.3"))])));
+        assert!(!c.matches(&Fields(vec![("other", V::str("u1"))])));
+        let started = std::time::Instant::now();
+        for i in 0..20_000 {
+            assert!(!c.matches(&row(&format!("nobody{i}"))));
+        }
+        assert!(started.elapsed().as_secs_f64() < 2.0, "{:?}", started.elapsed());
     }
 }

@@ -141,10 +141,11 @@ fn apply_offset(t: f64, part: &str) -> Option<f64> {
     let split = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
     let n: i64 = if split == 0 { 1 } else { rest[..split].parse().ok()? };
     match unit_seconds(&rest[split..])? {
-        UnitKind::Secs(u) => Some(t + (sign * n * u) as f64),
+        UnitKind::Secs(u) => Some(t + sign.checked_mul(n)?.checked_mul(u)? as f64),
         UnitKind::Months(m) => {
             let dt = Utc.timestamp_opt(t.floor() as i64, 0).single()?;
-            let total = dt.year() * 12 + dt.month0() as i32 + (sign as i32) * (n as i32) * m;
+            let delta = i32::try_from(sign.checked_mul(n)?.checked_mul(m as i64)?).ok()?;
+            let total = (dt.year() * 12 + dt.month0() as i32).checked_add(delta)?;
             let (y, mo) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
             let day = dt.day().min(days_in_month(y, mo));
             let nd = Utc.with_ymd_and_hms(y, mo, day, dt.hour(), dt.minute(), dt.second()).single()?;
@@ -162,7 +163,8 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 fn snap_to(t: f64, unit: &str) -> Option<f64> {
     let dt = Utc.timestamp_opt(t.floor() as i64, 0).single()?;
     let u = unit.to_ascii_lowercase();
-    if let Some(day) = u.strip_prefix('w').filter(|d| d.len() == 1 && d.chars().all(|c| c.is_ascii_digit())) {
+    // @w0 (Sunday) to @w7 (Sunday again); @w8 is not a day
+    if let Some(day) = u.strip_prefix('w').filter(|d| d.len() == 1 && matches!(d.as_bytes()[0], b'0'..=b'7')) {
         let want: i64 = day.parse().ok()?;
         let start = dt.date_naive().and_hms_opt(0, 0, 0)?;
         let dow = dt.weekday().num_days_from_sunday() as i64;
@@ -228,5 +230,17 @@ mod tests {
         assert_eq!(relative_time(now, "-1d@d"), Some(1705190400.0));
         assert_eq!(relative_time(now, "@w0"), Some(1705190400.0));
         assert_eq!(relative_time(now, "now"), Some(now));
+    }
+
+    /// Huge offsets and odd formats give null (None), never an overflow panic.
+    #[test]
+    fn hostile_times_are_none() {
+        assert_eq!(relative_time(0.0, "-999999999999y@y"), None);
+        assert_eq!(relative_time(0.0, "-9223372036854775807d"), None);
+        assert_eq!(relative_time(0.0, "+99999999999999mon"), None);
+        assert_eq!(strftime(1e300, "%Y", 0), None);
+        assert_eq!(strftime(-1e300, "%Y", 0), None);
+        assert_eq!(strptime("x", "%Q%Q%Q"), None);
+        assert!(strftime(0.0, "%Q%Q%N%3N%:z%::z%%%", 0).is_some() || strftime(0.0, "%Q%Q%N%3N%:z%::z%%%", 0).is_none());
     }
 }

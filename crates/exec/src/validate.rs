@@ -243,7 +243,15 @@ fn regex(pattern: &str, span: Span, out: &mut Vec<SplError>) {
         }
         other => (other.to_string(), String::new()),
     };
-    if pcre_only(&reason, pattern) || matches!(e, regex::Error::CompiledTooBig(_)) {
+    if let regex::Error::CompiledTooBig(limit) = e {
+        out.push(
+            SplError::new(ErrorCode::UnsupportedCommand, span, format!("spelunk cannot run this regular expression: it is too large (compiled, it exceeds the {} MiB limit of spelunk's regex engine)", limit >> 20))
+                .with_label("regular expression too large")
+                .with_help("the pattern is valid; make its repetition counts smaller (`{1,50}` nested in `{1,50}` multiplies) or split it into several rex commands"),
+        );
+        return;
+    }
+    if pcre_only(&reason, pattern) {
         out.push(
             SplError::new(ErrorCode::UnsupportedCommand, span, format!("spelunk cannot run this regular expression: {reason}"))
                 .with_label("PCRE-only construct")
@@ -320,6 +328,45 @@ mod tests {
         assert_eq!(findings("| makeresults | where match(a, \"^(?!adm)\")"), [(ErrorCode::UnsupportedCommand, "\"^(?!adm)\"".to_string())]);
         // a pattern built at run time is checked when it runs
         assert!(findings("| makeresults | where match(a, b . \"(\")").is_empty());
+    }
+
+    /// A regex that is valid but compiles larger than the regex engine's size limit is "too
+    /// large" (not run yet), not a "PCRE-only construct".
+    #[test]
+    fn oversize_regex_is_too_large_not_pcre_only() {
+        let big = format!("| makeresults | rex field=a \"(?<x>{})\"", "(\\w{1,50}){1,50}".repeat(40));
+        let p = spelunk_syntax::parse_pipeline(&big).expect("parses");
+        let f = pipeline(&p);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, ErrorCode::UnsupportedCommand);
+        assert!(f[0].message.contains("too large") && !f[0].label.contains("PCRE"), "{:?}", f[0]);
+    }
+
+    /// Options spelunk parses but does not run are refused as not run yet (exit 1), never
+    /// accepted and ignored; invalid snaps are errors. Splunk Search Reference: rex
+    /// (offset_field), dedup (keepevents), "Time modifiers" (@w0 to @w7), bin (log spans).
+    #[test]
+    fn options_not_run_are_refused_by_name() {
+        let code = |q: &str| {
+            let p = spelunk_syntax::parse_pipeline(q).expect("parses");
+            let plan = spelunk_plan::lower::lower(&p);
+            let mut codes: Vec<ErrorCode> = pipeline(&p).into_iter().map(|e| e.code).collect();
+            if let Err(e) = plan {
+                codes.push(e.code);
+            }
+            codes
+        };
+        assert_eq!(code("* | rex field=_raw \"(?<a>x)\" offset_field=off"), [ErrorCode::UnsupportedCommand]);
+        assert_eq!(code("* | dedup keepevents=t user"), [ErrorCode::UnsupportedCommand]);
+        assert!(code("* | dedup keepevents=f user").is_empty());
+        assert_eq!(code("earliest=@w8 | stats count"), [ErrorCode::InvalidOption]);
+        assert!(code("earliest=@w7 | stats count").is_empty());
+        for q in ["* | bin x span=log10", "* | bin x span=2log10", "* | bin x span=log2", "* | bin x span=log"] {
+            assert_eq!(code(q), [ErrorCode::UnsupportedCommand], "{q}");
+        }
+        for q in ["* | stats values(*) as *", "* | stats dc(*)", "* | stats avg(prefix.*) as avg_*", "* | eventstats max(*) as max_*"] {
+            assert_eq!(code(q), [ErrorCode::UnsupportedCommand], "{q}");
+        }
     }
 
     #[test]

@@ -51,6 +51,15 @@ pub fn lower(p: &ast::Pipeline) -> Result<LogicalPlan, SplError> {
             (CommandKind::Convert(c), _) => Some(Op::Convert(lower_convert(c)?)),
             (CommandKind::Generic(args), "makeresults") => {
                 let count = option_usize(args, "count")?.unwrap_or(1);
+                if count > MAKERESULTS_MAX {
+                    let v = args.iter().find_map(|a| match a {
+                        Arg::Option(o) if o.key.name == "count" => Some(&o.value),
+                        _ => None,
+                    });
+                    let span = v.map_or(cmd.span, |v| v.span);
+                    return Err(SplError::new(ErrorCode::InvalidOption, span, format!("makeresults count={count} is more than spelunk generates"))
+                        .with_help(format!("count can be at most {MAKERESULTS_MAX} (results are generated in slices, so memory stays bounded; a larger count would not finish)")));
+                }
                 plan.source = Source::MakeResults { count };
                 None
             }
@@ -224,6 +233,13 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
         })?;
         let input = match &a.arg {
             None => None,
+            // `values(*) as *`, `avg(prefix.*) as avg_*`: one aggregation per matching field
+            // (Search Reference, stats: wildcarded field names); not run yet, so refused by name
+            // instead of aggregating a field literally named `*`
+            Some(ast::AggArg::Field(f)) if f.name.contains('*') => {
+                return Err(SplError::new(ErrorCode::UnsupportedCommand, f.span, format!("`{}({})`: aggregations over wildcarded field names are valid SPL but spelunk does not run them yet", a.func.name, f.name))
+                    .with_help("name each field: `values(a) as a, values(b) as b`"));
+            }
             Some(ast::AggArg::Field(f)) => Some(AggInput::Field(f.name.clone())),
             Some(ast::AggArg::Eval(e)) => Some(AggInput::Eval(e.clone())),
         };
@@ -244,7 +260,14 @@ fn lower_stats(cmd: &Command, s: &ast::StatsCommand) -> Result<StatsSpec, SplErr
 /// One option of `streamstats` (Splunk's Streamstats page); false when it is not one.
 fn lower_streamstats_option(o: &ast::OptionArg, stream: &mut StreamOptions) -> Result<bool, SplError> {
     match o.key.name.as_str() {
-        "window" => stream.window = Some(o.value.text.parse::<usize>().map_err(|_| invalid(&o.value, "a whole number of events (0 for no limit)"))?),
+        "window" => {
+            // limits.conf max_stream_window (10,000 by default) bounds the window
+            let w = o.value.text.parse::<usize>().map_err(|_| invalid(&o.value, "a whole number of events (0 for no limit)"))?;
+            if w > MAX_STREAM_WINDOW {
+                return Err(invalid(&o.value, "at most 10000 events (limits.conf max_stream_window)"));
+            }
+            stream.window = Some(w);
+        }
         "current" => stream.current = parse_bool(&o.value)?,
         "global" => stream.global = parse_bool(&o.value)?,
         "reset_on_change" => stream.reset_on_change = parse_bool(&o.value)?,
@@ -378,6 +401,15 @@ pub fn parse_span(v: &ast::Value) -> Result<BinSpan, SplError> {
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = if num.is_empty() { 1.0 } else { num.parse().map_err(|_| invalid(v, "a span such as 1h, 30m, 1d"))? };
+    // `[<num>]log[<base>]` (Search Reference, bin: log-span): the coefficient is >= 1 and below
+    // the base, the base above 1 (10 when left out); valid, but spelunk does not run it yet
+    if let Some(base) = unit.to_ascii_lowercase().strip_prefix("log") {
+        let b: f64 = if base.is_empty() { 10.0 } else { base.parse().map_err(|_| invalid(v, "a log span `[<coefficient>]log[<base>]` such as log10 or 2log10"))? };
+        if !(b > 1.0) || !(1.0..b).contains(&n) {
+            return Err(invalid(v, "a log span whose base is above 1 and whose coefficient is at least 1 and below the base"));
+        }
+        return Err(SplError::new(ErrorCode::UnsupportedCommand, v.span, format!("the log span `{t}` is valid SPL but spelunk does not run it yet")).with_help("use a fixed span (span=10) or bins=N"));
+    }
     if n <= 0.0 {
         return Err(invalid(v, "a positive span"));
     }
@@ -542,7 +574,12 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
                     },
                     Arg::Option(o) if o.key.name == "keepempty" => keepempty = parse_bool(&o.value)?,
                     Arg::Option(o) if o.key.name == "consecutive" => consecutive = parse_bool(&o.value)?,
-                    Arg::Option(o) if o.key.name == "keepevents" => {}
+                    // keepevents=true keeps every event and only clears the duplicates' fields
+                    Arg::Option(o) if o.key.name == "keepevents" => {
+                        if parse_bool(&o.value)? {
+                            return Err(SplError::new(ErrorCode::UnsupportedCommand, o.span, "`dedup keepevents=true` is valid SPL but spelunk does not run it yet").with_help("leave keepevents out (the default is false): duplicates are then dropped"));
+                        }
+                    }
                     Arg::Comma(_) => {}
                     other => return Err(unexpected_arg(name, other)),
                 }
@@ -629,7 +666,9 @@ fn lower_generic(cmd: &Command, name: &str, args: &[Arg]) -> Result<Op, SplError
                         "max_match" => max_match = o.value.text.parse().map_err(|_| invalid(&o.value, "a whole number (0 for no limit)"))?,
                         "mode" if o.value.text == "sed" => sed = true,
                         "mode" => return Err(invalid(&o.value, "`sed`")),
-                        "offset_field" => {}
+                        "offset_field" => {
+                            return Err(SplError::new(ErrorCode::UnsupportedCommand, o.span, "`rex offset_field=` is valid SPL but spelunk does not run it yet").with_help("leave offset_field out"));
+                        }
                         k => return Err(SplError::new(ErrorCode::InvalidOption, o.key.span, format!("`rex` has no option `{k}`")).with_help("rex takes field=, max_match=, mode=sed, offset_field=")),
                     },
                     other => return Err(unexpected_arg(name, other)),
@@ -828,6 +867,13 @@ fn lower_sort(args: &[Arg], span: Span) -> Result<Op, SplError> {
     Ok(Op::Sort { keys, limit })
 }
 
+/// The largest `streamstats window=` (Splunk's limits.conf `max_stream_window` default).
+pub const MAX_STREAM_WINDOW: usize = 10_000;
+
+/// The most results `makeresults count=N` generates (Splunk documents no maximum; beyond this a
+/// run would not finish, so it is refused up front).
+pub const MAKERESULTS_MAX: usize = 100_000_000;
+
 fn option_usize(args: &[Arg], key: &str) -> Result<Option<usize>, SplError> {
     for a in args {
         if let Arg::Option(o) = a {
@@ -873,6 +919,10 @@ fn arg_span(a: &Arg) -> Span {
 /// and the default `maxout=` of `append`.
 pub const SUBSEARCH_MAXOUT: usize = 50_000;
 
+/// Splunk's limit on the results of a subsearch inside a search (`search ... [subsearch]`),
+/// which become its search terms: limits.conf `[subsearch] maxout`, 10,000 by default.
+pub const SEARCH_SUBSEARCH_MAXOUT: usize = 10_000;
+
 /// Default `max=` of `inputlookup`: rows read from the file.
 pub const INPUTLOOKUP_MAX: usize = 1_000_000_000;
 
@@ -899,7 +949,7 @@ fn lower_combine(cmd: &Command, name: &str, args: &[Arg], next_sub: usize) -> Re
 /// the subsearch is; the engine puts the subsearch's formatted results there (Search Manual,
 /// "Change the format of subsearch results").
 fn lower_search_subsearch(cmd: &Command, args: &[Arg], id: usize) -> Result<Op, SplError> {
-    let sub = lower_subsearch(cmd, "search", args, id, SUBSEARCH_MAXOUT)?;
+    let sub = lower_subsearch(cmd, "search", args, id, SEARCH_SUBSEARCH_MAXOUT)?;
     let text: Vec<String> = args.iter().map(|a| if matches!(a, Arg::Subsearch(_)) { SUBSEARCH_PLACEHOLDER.to_string() } else { a.to_string() }).collect();
     let ast = spelunk_syntax::parse_pipeline(&format!("search {}", text.join(" "))).map_err(|e| SplError::new(ErrorCode::UnsupportedCommand, cmd.span, format!("a search around a subsearch that spelunk cannot read: {}", e.message)))?;
     match ast.commands.into_iter().next().map(|c| c.kind) {

@@ -335,6 +335,17 @@ fn snippet(text: &str, at: usize) -> String {
 }
 
 const MAX_DEPTH: usize = 50;
+/// The longest expanded query (macros calling macros can double it at every level).
+pub const MAX_EXPANDED_BYTES: usize = 1 << 20;
+/// The most macro calls one query may expand (each is recorded for `explain`).
+pub const MAX_EXPANSIONS: usize = 10_000;
+
+fn too_large(span: Span, what: String) -> SplError {
+    SplError::new(ErrorCode::MacroTooLarge, span, what).with_help(format!(
+        "spelunk expands at most {MAX_EXPANSIONS} macro calls into at most {} MiB of query text; check the macros for calls that repeat or double",
+        MAX_EXPANDED_BYTES >> 20
+    ))
+}
 
 /// Expand every backtick macro in `query` (recursively), removing ```comments```.
 pub fn expand(query: &str, macros: &MacroSet) -> Result<Expanded, SplError> {
@@ -432,6 +443,12 @@ fn expand_into(
         if def.iseval {
             body = eval_definition(macros, def, &body, call_span)?;
         }
+        if out.len() + body.len() > MAX_EXPANDED_BYTES {
+            return Err(too_large(call_span, format!("macro `{name}` expands the query beyond {} MiB", MAX_EXPANDED_BYTES >> 20)));
+        }
+        if expansions.len() >= MAX_EXPANSIONS {
+            return Err(too_large(call_span, format!("macro `{name}` makes more than {MAX_EXPANSIONS} macro calls")));
+        }
         let start_out = out.len();
         stack.push(name.clone());
         let idx = expansions.len();
@@ -450,6 +467,9 @@ fn expand_into(
         i = close + 1;
         run_start = i;
         run_out = out.len();
+    }
+    if out.len() + (text.len() - run_start) > MAX_EXPANDED_BYTES {
+        return Err(too_large(outer.unwrap_or(Span::new(0, text.len())), format!("the expanded query is larger than {} MiB", MAX_EXPANDED_BYTES >> 20)));
     }
     out.push_str(&text[run_start..]);
     flush(anchors, run_out, run_start, text.len());
@@ -651,6 +671,30 @@ mod tests {
     fn nested_macros_and_named_arguments() {
         let m = set("[inner(2)]\nargs = x, y\ndefinition = $x$-$y$\n[outer]\ndefinition = z `inner(y=2, x=1)`\n");
         assert_eq!(expand("`outer`", &m).expect("expands").text, "z 1-2");
+    }
+
+    /// A small macros.conf of doubling macros (each calls the next twice) expands to 2^40 copies:
+    /// the expansion is capped in size (it took 18 s and 5.5 GB before failing on depth).
+    #[test]
+    fn expansion_size_is_capped() {
+        let mut conf = String::from("[m40]\ndefinition = x\n");
+        for i in 0..40 {
+            conf.push_str(&format!("[m{i}]\ndefinition = `m{}` `m{}`\n", i + 1, i + 1));
+        }
+        let m = set(&conf);
+        let started = std::time::Instant::now();
+        let e = expand("a `m0` b", &m).expect_err("too large");
+        assert_eq!((e.code, e.span), (ErrorCode::MacroTooLarge, Span::new(2, 6)));
+        assert!(started.elapsed().as_secs_f64() < 2.0, "{:?}", started.elapsed());
+        // many small expansions are capped too (each is recorded for explain)
+        let mut conf = String::from("[w]\ndefinition = \n");
+        for i in 0..17 {
+            conf.push_str(&format!("[w{i}]\ndefinition = `{}` `{}`\n", if i == 0 { "w".to_string() } else { format!("w{}", i - 1) }, if i == 0 { "w".to_string() } else { format!("w{}", i - 1) }));
+        }
+        let e = expand("`w16`", &set(&conf)).expect_err("too many");
+        assert_eq!(e.code, ErrorCode::MacroTooLarge);
+        // ordinary expansions are untouched
+        assert_eq!(expand("`m39`", &m).expect("small").text, "x x");
     }
 
     #[test]

@@ -41,6 +41,7 @@ error_codes! {
     MacroConf = "SPL0106", "invalid macros.conf";
     MacroEval = "SPL0107", "eval-based macro (iseval) failed";
     MacroArgName = "SPL0108", "macro argument names do not match the definition";
+    MacroTooLarge = "SPL0109", "macro expansion too large";
     // semantics: 02xx
     UnknownCommand = "SPL0201", "unknown command";
     UnknownFunction = "SPL0202", "unknown function";

@@ -287,22 +287,40 @@ pub struct Groups {
     pub map: IndexMap<Vec<String>, (Vec<Value>, Vec<Acc>)>,
 }
 
+/// The most BY tuples one event may contribute to (the cross product of its multivalue BY
+/// fields); beyond it the query is refused rather than building millions of groups per event.
+pub const MAX_KEYS_PER_EVENT: usize = 100_000;
+
 /// The BY tuples an event contributes to: none when any BY field is missing; the cross
-/// product of the values of multivalue BY fields.
-pub fn group_keys(view: &BatchView, row: usize, by: &[String]) -> Vec<Vec<Value>> {
-    let mut keys: Vec<Vec<Value>> = vec![Vec::with_capacity(by.len())];
+/// product of the values of multivalue BY fields (at most [`MAX_KEYS_PER_EVENT`]).
+pub fn group_keys(view: &BatchView, row: usize, by: &[String]) -> Result<Vec<Vec<Value>>, ExecError> {
+    let mut per_field = Vec::with_capacity(by.len());
+    let mut total: usize = 1;
     for f in by {
         let v = view.get(f, row);
         if v.is_null() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let vals = v.into_values();
+        total = total.saturating_mul(vals.len());
+        per_field.push(vals);
+    }
+    if total > MAX_KEYS_PER_EVENT {
+        let sizes = per_field.iter().map(|v| v.len().to_string()).collect::<Vec<_>>().join(" x ");
+        return Err(ExecError::msg(format!(
+            "grouping by {}: one event has {sizes} = {total} combinations of multivalue values, more than the {MAX_KEYS_PER_EVENT} spelunk groups one event into (mvexpand or mvdedup the fields first, or group by fewer)",
+            by.join(", ")
+        )));
+    }
+    let mut keys: Vec<Vec<Value>> = vec![Vec::with_capacity(by.len())];
+    for vals in per_field {
         if vals.len() == 1 {
+            let v = vals.into_iter().next().unwrap_or(Value::Null);
             for k in &mut keys {
-                k.push(vals[0].clone());
+                k.push(v.clone());
             }
         } else {
-            let mut next = Vec::new();
+            let mut next = Vec::with_capacity(keys.len() * vals.len());
             for k in &keys {
                 for x in &vals {
                     let mut k2 = k.clone();
@@ -313,7 +331,22 @@ pub fn group_keys(view: &BatchView, row: usize, by: &[String]) -> Vec<Vec<Value>
             keys = next;
         }
     }
-    keys
+    Ok(keys)
+}
+
+/// The first BY tuple of an event (the first value of each BY field; none when one is
+/// missing), without building the cross product.
+pub fn first_group_key(view: &BatchView, row: usize, by: &[String]) -> Option<Vec<Value>> {
+    by.iter()
+        .map(|f| {
+            let v = view.get(f, row);
+            if v.is_null() {
+                None
+            } else {
+                v.into_values().into_iter().next()
+            }
+        })
+        .collect()
 }
 
 pub fn key_text(k: &[Value]) -> Vec<String> {
@@ -345,7 +378,7 @@ impl Groups {
         let view = BatchView::new(batch);
         let times = view.column("_time").cloned();
         for row in 0..batch.num_rows() {
-            let keys = group_keys(&view, row, &spec.by);
+            let keys = group_keys(&view, row, &spec.by)?;
             if keys.is_empty() {
                 continue;
             }

@@ -46,14 +46,26 @@ pub struct MvExpand {
     pub limit: Option<usize>,
 }
 
+/// Output rows per batch of `mvexpand` (one wide input row may give many thousands).
+const MVEXPAND_BATCH_ROWS: usize = 65_536;
+
 impl Operator for MvExpand {
     fn push(&mut self, batch: RecordBatch, _cx: &EvalContext) -> Result<Vec<RecordBatch>, ExecError> {
         let view = BatchView::new(&batch);
         if view.column(&self.field).is_none() {
             return Ok(Vec::new());
         }
+        // the other columns are copied into every output row; the expanded field is not (its
+        // whole list in every row made 100 rows x 10,000 values ask for 40 GB)
+        let rest = set_column(&batch, &self.field, arrow::array::new_null_array(&arrow::datatypes::DataType::Null, batch.num_rows())).map_err(ExecError::arrow)?;
+        let mut out = Vec::new();
         let mut idx = Vec::new();
         let mut vals = Vec::new();
+        let flush = |out: &mut Vec<RecordBatch>, idx: &mut Vec<u32>, vals: &mut Vec<Value>| -> Result<(), ExecError> {
+            let b = take_rows(&rest, std::mem::take(idx))?;
+            out.push(set_column(&b, &self.field, build_column(&self.field, &std::mem::take(vals))).map_err(ExecError::arrow)?);
+            Ok(())
+        };
         for row in 0..batch.num_rows() {
             let mut vs = view.get(&self.field, row).into_values();
             if let Some(l) = self.limit {
@@ -62,10 +74,15 @@ impl Operator for MvExpand {
             for v in vs {
                 idx.push(row as u32);
                 vals.push(v);
+                if idx.len() >= MVEXPAND_BATCH_ROWS {
+                    flush(&mut out, &mut idx, &mut vals)?;
+                }
             }
         }
-        let out = take_rows(&batch, idx)?;
-        Ok(vec![set_column(&out, &self.field, build_column(&self.field, &vals)).map_err(ExecError::arrow)?])
+        if !idx.is_empty() || out.is_empty() {
+            flush(&mut out, &mut idx, &mut vals)?;
+        }
+        Ok(out)
     }
 }
 
@@ -399,5 +416,34 @@ impl Operator for Spath {
             out = set_column(&out, &name, build_column(&name, &merged)).map_err(ExecError::arrow)?;
         }
         Ok(vec![out])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::make_batch;
+
+    fn mv_batch(rows: usize, values: usize) -> RecordBatch {
+        let mv: Vec<Value> = (0..rows).map(|r| Value::from_values((0..values).map(|i| Value::str(format!("r{r}v{i}"))).collect())).collect();
+        let id: Vec<Value> = (0..rows).map(|r| Value::Int(r as i64)).collect();
+        make_batch(vec![("id".into(), build_column("id", &id)), ("m".into(), build_column("m", &mv))], rows).unwrap()
+    }
+
+    /// mvexpand must not copy the whole multivalue list into every output row: 20 rows of
+    /// 2,000 values give 40,000 rows of one value each (the old operator built 80 million
+    /// values, about 2 GB, before replacing the column).
+    #[test]
+    fn mvexpand_does_not_copy_the_list_into_every_row() {
+        let mut op = MvExpand { field: "m".into(), limit: None };
+        let cx = EvalContext::new(0.0);
+        let out = op.push(mv_batch(20, 2000), &cx).unwrap();
+        let rows: usize = out.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, 40_000);
+        let bytes: usize = out.iter().map(|b| b.get_array_memory_size()).sum();
+        assert!(bytes < 8 << 20, "{bytes} bytes for 40,000 one-value rows");
+        let view = BatchView::new(&out[0]);
+        assert_eq!(view.get("m", 1), Value::str("r0v1"));
+        assert_eq!(view.get("id", 1), Value::Int(0));
     }
 }

@@ -28,8 +28,11 @@ impl TableOp for Top {
         let mut counts: indexmap::IndexMap<(Vec<String>, Vec<String>), Row> = indexmap::IndexMap::new();
         let mut totals: HashMap<Vec<String>, u64> = HashMap::new();
         for row in 0..all.num_rows() {
-            let bk = stats::group_keys(&view, row, &t.by);
-            let fk = stats::group_keys(&view, row, &t.fields);
+            let bk = stats::group_keys(&view, row, &t.by)?;
+            let fk = stats::group_keys(&view, row, &t.fields)?;
+            if bk.len().saturating_mul(fk.len()) > stats::MAX_KEYS_PER_EVENT {
+                return Err(ExecError::msg(format!("one event has {} x {} combinations of multivalue values, more than the {} spelunk counts one event in", bk.len(), fk.len(), stats::MAX_KEYS_PER_EVENT)));
+            }
             for b in &bk {
                 for f in &fk {
                     let e = counts.entry((stats::key_text(b), stats::key_text(f))).or_insert_with(|| (b.clone(), f.clone(), 0));
