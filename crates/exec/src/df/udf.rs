@@ -262,6 +262,9 @@ fn search_mask(c: &Compiled, cols: &HashMap<&str, &ArrayRef>, n: usize) -> Vec<b
             // `f!=v` needs f to exist: a missing field matches neither `=` nor `!=`
             present && (Iterator::any(&mut vals, |v| pattern.matches(v)) != *negated)
         }),
+        Compiled::Set { field, values } => per_value(cols.get(field.as_str()), n, |mut vals, _| {
+            Iterator::any(&mut vals, |t| if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) { values.contains(t) } else { values.contains(&t.to_lowercase()) })
+        }),
         Compiled::In { field, patterns } => per_value(cols.get(field.as_str()), n, |mut vals, _| Iterator::any(&mut vals, |v| patterns.iter().any(|p| p.matches(v)))),
         Compiled::Order { field, op, rhs } => per_value(cols.get(field.as_str()), n, |mut vals, _| {
             Iterator::any(&mut vals, |v| {
