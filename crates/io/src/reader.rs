@@ -824,7 +824,8 @@ impl Scanner {
             }
             return Ok(());
         }
-        if !self.prefilter_ok(text) {
+        // a record ruled out is still checked to be JSON, so bad input is named
+        if !self.prefilter_ok(text) && serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok() {
             self.stats.prefiltered += 1;
             return Ok(());
         }
@@ -1022,7 +1023,7 @@ impl Scanner {
             FileRecords::Lines { mut reader, mut line, path, mtime, source } => {
                 if self.prefilter.is_some() {
                     // Block mode: search the terms over a whole block of lines and parse only
-                    // the lines around a hit; other lines are never looked at one by one.
+                    // the lines around a hit; other lines get only a look at their ends (`looks_whole`).
                     let mut block = Vec::with_capacity(BLOCK + 4096);
                     if let Err(e) = read_block(reader.as_mut(), BLOCK, &mut block) {
                         self.skip("unreadable file", &path, Some(line + 1), format!("{e} (truncated or corrupt compressed data?)"))?;
@@ -1035,28 +1036,41 @@ impl Scanner {
                     }
                     self.stats.bytes_read += block.len() as u64;
                     let total = memchr::memchr_iter(b'\n', &block).count() as u64 + u64::from(!block.ends_with(b"\n"));
-                    let mut candidates = 0u64;
-                    let (mut at, mut counted_to, mut line_no) = (0usize, 0usize, line);
-                    while let Some(hit) = self.prefilter.as_ref().and_then(|p| p.next_candidate(&block, at)) {
-                        let start = memchr::memrchr(b'\n', &block[..hit]).map(|i| i + 1).unwrap_or(0);
+                    let (mut at, mut line_no) = (0usize, line);
+                    loop {
+                        let hit = self.prefilter.as_ref().and_then(|p| p.next_candidate(&block, at));
+                        let start = match hit {
+                            Some(hit) => memchr::memrchr(b'\n', &block[..hit]).map(|i| i + 1).unwrap_or(0).max(at),
+                            None => block.len(),
+                        };
+                        // the lines no term is in: ruled out, unless they are not even whole
+                        // objects (then the full path names them as malformed)
+                        let mut i = at;
+                        while i < start {
+                            let e = memchr::memchr(b'\n', &block[i..start]).map(|k| i + k).unwrap_or(start);
+                            line_no += 1;
+                            let text = trim_ascii(&block[i..e]);
+                            if !text.is_empty() {
+                                if looks_whole(text) {
+                                    self.stats.prefiltered += 1;
+                                } else {
+                                    self.handle_line(text, &path, line_no, mtime, &source)?;
+                                }
+                            }
+                            i = e + 1;
+                        }
+                        let Some(hit) = hit else { break };
                         let end = memchr::memchr(b'\n', &block[hit..]).map(|i| hit + i).unwrap_or(block.len());
-                        line_no += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
-                        counted_to = start;
-                        candidates += 1;
+                        line_no += 1;
                         let text = trim_ascii(&block[start..end]);
                         if !text.is_empty() {
-                            if self.prefilter_ok(text) {
-                                self.handle_line(text, &path, line_no + 1, mtime, &source)?;
-                            } else {
-                                self.stats.prefiltered += 1;
-                            }
+                            self.handle_line(text, &path, line_no, mtime, &source)?;
                         }
                         at = end + 1;
                         if at >= block.len() {
                             break;
                         }
                     }
-                    self.stats.prefiltered += total.saturating_sub(candidates);
                     line += total;
                     self.current = Some(FileRecords::Lines { reader, line, path, mtime, source });
                     return Ok(true);
@@ -1220,6 +1234,14 @@ fn preview(t: &str) -> String {
     } else {
         t.to_string()
     }
+}
+
+/// Could this NDJSON line be one whole JSON object? A cheap check for lines no prefilter term
+/// is in: a line cut short, a header or a stray text line fails it and goes to the full parse,
+/// which names it; a line that passes is ruled out unparsed (`--strict` reads without the
+/// prefilter and validates every line).
+fn looks_whole(t: &[u8]) -> bool {
+    t.len() >= 2 && t[0] == b'{' && t[t.len() - 1] == b'}'
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {

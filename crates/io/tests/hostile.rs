@@ -1,0 +1,167 @@
+//! Hostile input: records that try to slip past the reader (escapes that hide searched text,
+//! non-ASCII case, broken lines, odd file shapes, late deliveries). Every file is generated in a
+//! temporary folder; nothing large is committed.
+
+use arrow::array::{Array, Float64Array, StringArray};
+use proptest::prelude::*;
+use spelunk_io::{scan, EventBatch, Prefilter, ScanOptions, ScanStats};
+use std::path::PathBuf;
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.path().join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+fn read(paths: &[PathBuf], opts: ScanOptions) -> (Vec<EventBatch>, ScanStats) {
+    let mut s = scan(paths, opts).expect("scan");
+    let b: Vec<_> = s.by_ref().map(|b| b.expect("batch")).collect();
+    (b, s.stats().clone())
+}
+
+/// Every value of column `col` over all batches (null as None).
+fn column(batches: &[EventBatch], col: &str) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for b in batches {
+        match b.batch.column_by_name(col) {
+            Some(c) => {
+                let c = c.as_any().downcast_ref::<StringArray>().unwrap_or_else(|| panic!("{col} is {:?}", c.data_type()));
+                out.extend((0..c.len()).map(|i| c.is_valid(i).then(|| c.value(i).to_string())));
+            }
+            None => out.extend(std::iter::repeat_n(None, b.batch.num_rows())),
+        }
+    }
+    out
+}
+
+fn times(batches: &[EventBatch]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for b in batches {
+        let c = b.batch.column_by_name("_time").expect("_time");
+        let c = c.as_any().downcast_ref::<Float64Array>().expect("f64");
+        out.extend((0..c.len()).map(|i| c.value(i)));
+    }
+    out
+}
+
+fn rows(batches: &[EventBatch]) -> usize {
+    batches.iter().map(|b| b.batch.num_rows()).sum()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Prefilter soundness: the raw-byte prefilter may rule out only records the full parse
+//    could not match.
+
+/// What the full parse gives a JSON string body: its decoded text.
+fn decoded(body: &str) -> Option<String> {
+    serde_json::from_str::<String>(&format!("\"{body}\"")).ok()
+}
+
+/// How search matches a value against `*term*`: Unicode lower-casing on both sides
+/// (crates/exec/src/search.rs, `Pattern`).
+fn full_match(value: &str, term: &str) -> bool {
+    value.to_lowercase().contains(&term.to_lowercase())
+}
+
+/// One piece of a JSON string body: a plain character, or a character written as a JSON escape.
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => proptest::char::range('a', 'z').prop_map(|c| c.to_string()),
+        2 => proptest::char::range('A', 'Z').prop_map(|c| c.to_string()),
+        1 => proptest::char::range('0', '9').prop_map(|c| c.to_string()),
+        1 => Just("-".to_string()),
+        1 => Just(".".to_string()),
+        1 => Just(" ".to_string()),
+        // escapes of ASCII characters, lower- or upper-case hex
+        2 => (0x20u32..0x7f).prop_map(|c| format!("\\u{c:04x}")),
+        1 => (0x20u32..0x7f).prop_map(|c| format!("\\u{c:04X}")),
+        1 => Just("\\/".to_string()),
+        1 => Just("\\\\".to_string()),
+        1 => Just("\\\"".to_string()),
+        // characters whose lower case is (or holds) ASCII: KELVIN SIGN, LATIN CAPITAL I WITH DOT ABOVE
+        1 => Just("\u{212A}".to_string()),
+        1 => Just("\\u212a".to_string()),
+        1 => Just("\u{130}".to_string()),
+        1 => Just("\\u0130".to_string()),
+        // other non-ASCII
+        1 => Just("é".to_string()),
+        1 => Just("ẞ".to_string()),
+        1 => Just("Σ".to_string()),
+    ]
+}
+
+fn term() -> impl Strategy<Value = String> {
+    proptest::collection::vec(prop_oneof![proptest::char::range('a', 'z'), proptest::char::range('A', 'Z'), Just('k'), Just('i'), Just('-'), Just('.')], 3..6)
+        .prop_map(|v| v.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    /// Prefilter says no ⇒ the full match says no, for any record spelling of the value.
+    #[test]
+    fn prefilter_no_implies_full_match_no(pieces in proptest::collection::vec(piece(), 0..12), t in term(), embed in any::<bool>()) {
+        let body: String = pieces.concat();
+        let Some(value) = decoded(&body) else { return Ok(()) };
+        // the term sometimes sits inside the value, spelled with escapes or not
+        let (body, value) = if embed {
+            let esc: String = t.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+            (format!("{body}{esc}"), format!("{value}{t}"))
+        } else {
+            (body, value)
+        };
+        let line = format!("{{\"eventName\":\"{body}\"}}");
+        let p = Prefilter::new(&[vec![t.clone()]]).expect("prefilter");
+        if !p.is_match(line.as_bytes()) {
+            prop_assert!(!full_match(&value, &t), "ruled out {line} but {value:?} matches {t:?}");
+        }
+        // the block search must offer the line as a candidate too
+        if full_match(&value, &t) {
+            prop_assert!(p.next_candidate(line.as_bytes(), 0).is_some(), "block search missed {line}");
+        }
+    }
+}
+
+/// `"D\u0065leteBucket"` is `DeleteBucket` once parsed: the prefilter must let it through, in
+/// every reading mode (NDJSON block search, documents, a `Records` line).
+/// (JSON: RFC 8259 section 7, any character may be escaped as \uXXXX.)
+#[test]
+fn escaped_terms_reach_the_full_parse() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let rec = r#"{"eventName":"D\u0065leteBucket","n":"1"}"#;
+    let other = r#"{"eventName":"ListBuckets","n":"2"}"#;
+    let kelvin = "{\"eventName\":\"\u{212A}ill\",\"n\":\"3\"}";
+    let ndjson = write(&dir, "a.ndjson", format!("{other}\n{rec}\n{other}\n{kelvin}\n").as_bytes());
+    let doc = write(&dir, "b.json", format!("[{other},\n{rec}]").as_bytes());
+    let records = write(&dir, "c.json", format!("{{\"Records\":[{other},{rec}]}}\n").as_bytes());
+    for p in [&ndjson, &doc, &records] {
+        let opts = ScanOptions::default().require_all(["deletebucket"]);
+        let (b, _) = read(std::slice::from_ref(p), opts);
+        let names = column(&b, "eventName");
+        // (other candidates may come through: the prefilter only rules out; search decides)
+        assert!(names.contains(&Some("DeleteBucket".to_string())), "{}: {names:?}", p.display());
+        assert!(!names.contains(&Some("ListBuckets".to_string())), "{}: {names:?}", p.display());
+    }
+    let (b, _) = read(std::slice::from_ref(&ndjson), ScanOptions::default().require_all(["kill"]));
+    assert_eq!(column(&b, "n"), [Some("3".to_string())]);
+}
+
+/// A broken line that lacks the query's literal is still named and counted as malformed, not
+/// counted as ruled out by the prefilter.
+#[test]
+fn malformed_lines_without_the_term_are_still_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good = r#"{"eventName":"DeleteBucket"}"#;
+    let text = format!("{good}\n{{\"eventName\":\"ListBu\n{good}\nnot json at all\n{{\"a\":1}}\n");
+    let p = write(&dir, "a.ndjson", text.as_bytes());
+    let (b, stats) = read(std::slice::from_ref(&p), ScanOptions::default().require_all(["DeleteBucket"]));
+    assert_eq!(rows(&b), 2);
+    let bad: u64 = stats.skipped.values().sum();
+    assert_eq!(bad, 2, "{}", stats.summary_line());
+    assert_eq!(stats.prefiltered, 1, "{}", stats.summary_line());
+    let lines: Vec<Option<u64>> = stats.warnings.iter().map(|w| w.line).collect();
+    assert!(lines.contains(&Some(2)) && lines.contains(&Some(4)), "{:?}", stats.warnings);
+}
