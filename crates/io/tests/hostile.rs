@@ -165,3 +165,25 @@ fn malformed_lines_without_the_term_are_still_named() {
     let lines: Vec<Option<u64>> = stats.warnings.iter().map(|w| w.line).collect();
     assert!(lines.contains(&Some(2)) && lines.contains(&Some(4)), "{:?}", stats.warnings);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Path time pruning keeps late deliveries.
+
+/// AWS: "A log file delivered at a specific time can contain records written at any point
+/// before that time" (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html,
+/// "CloudTrail log file name format"). The file name bounds its events from above only: a file
+/// delivered at 05:00 with an event of 02:00 is kept for a search ending at 03:00.
+#[test]
+fn pruning_keeps_late_deliveries() {
+    let p = PathBuf::from("AWSLogs/123456789012/CloudTrail/us-east-1/2024/03/05/123456789012_CloudTrail_us-east-1_20240305T0500Z_abc.json.gz");
+    let (lo, hi) = spelunk_io::path_time_bounds(&p).expect("s3 layout");
+    assert!(lo.is_infinite() && lo < 0.0, "no documented lower bound: {lo}");
+    // 2024-03-05T05:00Z = 1709614800; the minute the name gives, to its end
+    assert_eq!(hi, 1709614800.0 + 60.0);
+    // an event at 2024-03-05T02:00Z, searched over [01:00, 03:00)
+    let (kept, pruned) = spelunk_io::prune_by_time(vec![p.clone()], Some(1709600400.0), Some(1709607600.0));
+    assert_eq!((kept.len(), pruned), (1, 0));
+    // a file delivered before the range starts cannot hold an event in it
+    let (kept, pruned) = spelunk_io::prune_by_time(vec![p], Some(1709614800.0 + 3600.0), None);
+    assert_eq!((kept.len(), pruned), (0, 1));
+}
