@@ -24,7 +24,14 @@
 //! content: gzip (multi-member) and zstd. Shapes by content: CloudTrail `{"Records":[...]}`
 //! (streamed record by record), JSON arrays (streamed element by element), NDJSON, single or
 //! concatenated (pretty-printed) objects, EventBridge/CloudTrail Lake `detail` wrappers,
-//! Parquet (`PAR1`), CSV/TSV with a header (by name), anything else as plain text lines.
+//! Parquet (`PAR1`), CSV/TSV with a header (by name), anything else as text lines. A UTF-8
+//! byte order mark is dropped. The shape is decided per record where a file mixes them: in a
+//! text file each line that is a whole JSON object is a JSON record (a header line does not
+//! turn a JSON file into text), and in a `.json`/`.jsonl`/`.ndjson`/`.ocsf` file each line that
+//! is not JSON is counted and named (`line not JSON (read as text)`); an NDJSON file whose first
+//! line is cut short or longer than the 1 MiB peek is still read line by line, so one broken
+//! line costs only itself. Each file is read once, by canonical path, however many given paths
+//! or links name it ([`ScanStats::files_duplicate`]).
 //! CloudTrail digest files are skipped with a note. Sourcetype by record content
 //! ([`detect_sourcetype`]) unless [`ScanOptions::sourcetype`] overrides it.
 //!

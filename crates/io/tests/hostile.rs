@@ -187,3 +187,79 @@ fn pruning_keeps_late_deliveries() {
     let (kept, pruned) = spelunk_io::prune_by_time(vec![p], Some(1709614800.0 + 3600.0), None);
     assert_eq!((kept.len(), pruned), (0, 1));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Duplicates: each file is read once, whatever the paths and links that name it.
+
+#[test]
+fn overlapping_paths_and_links_read_each_file_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let a = write(&dir, "logs/a.json", b"{\"n\":\"1\"}\n");
+    write(&dir, "logs/sub/b.json", b"{\"n\":\"2\"}\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&a, dir.path().join("logs/sub/link.json")).expect("symlink");
+    let logs = dir.path().join("logs");
+    let (b, stats) = read(&[logs.clone(), a.clone(), logs.join("sub"), dir.path().join("logs/./a.json")], ScanOptions::default());
+    let mut n = column(&b, "n");
+    n.sort();
+    assert_eq!(n, [Some("1".to_string()), Some("2".to_string())]);
+    assert_eq!(stats.files_read, 2);
+    assert!(stats.files_duplicate >= 3, "{}", stats.summary_line());
+    assert!(stats.summary_line().contains("read once"), "{}", stats.summary_line());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The shape is decided per record, not per file.
+
+#[test]
+fn a_bom_does_not_turn_json_into_text() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let nd = write(&dir, "a.json", b"\xEF\xBB\xBF{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+    let arr = write(&dir, "b.json", b"\xEF\xBB\xBF[{\"n\":\"3\"}]");
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, b"\xEF\xBB\xBF{\"Records\":[{\"n\":\"4\"}]}").expect("gz");
+        write(&dir, "c.json.gz", &e.finish().expect("gz"))
+    };
+    let (b, stats) = read(&[nd, arr, gz], ScanOptions { strict: true, ..ScanOptions::default() });
+    assert_eq!(column(&b, "n"), ["1", "2", "3", "4"].map(|s| Some(s.to_string())));
+    assert!(stats.skipped.is_empty(), "{}", stats.summary_line());
+}
+
+#[test]
+fn a_header_line_in_a_json_file_is_named_and_the_records_keep_their_fields() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(&dir, "export.json", b"# exported 2024-03-05\n{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+    let (b, stats) = read(std::slice::from_ref(&p), ScanOptions::default());
+    let n: Vec<Option<String>> = column(&b, "n").into_iter().flatten().map(Some).collect();
+    assert_eq!(n, ["1", "2"].map(|s| Some(s.to_string())));
+    assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{}", stats.summary_line());
+    assert!(stats.warnings.iter().any(|w| w.line == Some(1) && w.file == p), "{:?}", stats.warnings);
+    // --strict fails on it, naming the line
+    let mut s = scan(std::slice::from_ref(&p), ScanOptions { strict: true, ..ScanOptions::default() }).expect("scan");
+    let err = s.find_map(|b| b.err()).expect("strict fails");
+    assert!(err.to_string().contains("export.json:1"), "{err}");
+}
+
+#[test]
+fn a_first_line_cut_mid_record_loses_only_itself() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(&dir, "cut.json", b"{\"eventName\":\"Li\n{\"n\":\"1\"}\n{\"n\":\"2\"}\n");
+    let (b, stats) = read(std::slice::from_ref(&p), ScanOptions::default());
+    let n: Vec<Option<String>> = column(&b, "n").into_iter().filter(Option::is_some).collect();
+    assert_eq!(n, ["1", "2"].map(|s| Some(s.to_string())));
+    assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{}", stats.summary_line());
+    assert_eq!(stats.warnings.first().and_then(|w| w.line), Some(1), "{:?}", stats.warnings);
+}
+
+#[test]
+fn a_long_first_line_does_not_make_ndjson_one_stream() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let long = format!("{{\"n\":\"1\",\"pad\":\"{}\"}}\n", "x".repeat(1_200_000));
+    let text = format!("{long}{{\"n\":\"2\",\"open\":[\n{{\"n\":\"3\"}}\n{{\"n\":\"4\"}}\n");
+    let p = write(&dir, "big.ndjson", text.as_bytes());
+    let (b, stats) = read(std::slice::from_ref(&p), ScanOptions { projection: spelunk_io::Projection::Fields(["n".to_string()].into()), ..ScanOptions::default() });
+    assert_eq!(column(&b, "n"), ["1", "3", "4"].map(|s| Some(s.to_string())));
+    assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{}", stats.summary_line());
+    assert_eq!(stats.warnings.first().and_then(|w| w.line), Some(2), "{:?}", stats.warnings);
+}
