@@ -68,19 +68,29 @@ pub use json::parse_projected;
 pub use reader::{list_files, plan_units, scan, scan_units, EventBatch, IoError, IoWarning, ScanMonitor, ScanOptions, ScanStats, Scanner, WorkUnit};
 pub use prefilter::Prefilter;
 pub use prune::{path_time_bounds, prune_by_time};
-pub use time::{event_time, parse_time};
+pub use time::{event_time, parse_time, timestamp_in_text, MAX_TIMESTAMP_LOOKAHEAD};
 
-/// The sourcetype of a record, by its content: CloudTrail records have `eventVersion`,
-/// `eventSource` and `eventName`; OCSF records have `class_uid` and `metadata`.
+/// The sourcetype of a record, by its content. CloudTrail records are recognised by the fields
+/// AWS documents as always present ("CloudTrail record contents for management, data, and
+/// network activity events": eventTime, eventVersion, eventSource, eventName, awsRegion, eventID
+/// are not optional): `eventSource` and `eventName`, with `eventVersion`, or with `eventTime`
+/// and `awsRegion` or `eventID` (exports that trim `eventVersion`). OCSF records have
+/// `class_uid` and `metadata`.
 pub fn detect_sourcetype(record: &serde_json::Value) -> &'static str {
     let has = |k: &str| record.get(k).is_some();
-    if has("eventVersion") && has("eventSource") && has("eventName") {
+    if is_cloudtrail(record) {
         "aws:cloudtrail"
     } else if has("class_uid") && has("metadata") {
         "aws:asl"
     } else {
         "_json"
     }
+}
+
+/// Is this record a CloudTrail record (see [`detect_sourcetype`])?
+pub fn is_cloudtrail(record: &serde_json::Value) -> bool {
+    let has = |k: &str| record.get(k).is_some();
+    has("eventSource") && has("eventName") && (has("eventVersion") || (has("eventTime") && (has("awsRegion") || has("eventID"))))
 }
 
 #[cfg(test)]
@@ -92,6 +102,8 @@ mod tests {
     fn sourcetype_by_content() {
         assert_eq!(detect_sourcetype(&json!({"eventVersion": "1.08", "eventSource": "s", "eventName": "n"})), "aws:cloudtrail");
         assert_eq!(detect_sourcetype(&json!({"eventVersion": "1.08", "eventName": "n"})), "_json");
+        assert_eq!(detect_sourcetype(&json!({"eventTime": "t", "eventSource": "s", "eventName": "n", "awsRegion": "r"})), "aws:cloudtrail");
+        assert_eq!(detect_sourcetype(&json!({"eventTime": "t", "eventSource": "s", "eventName": "n"})), "_json");
         assert_eq!(detect_sourcetype(&json!({"class_uid": 6003, "metadata": {}})), "aws:asl");
         assert_eq!(detect_sourcetype(&json!({"class_uid": 6003})), "_json");
         assert_eq!(detect_sourcetype(&json!([1])), "_json");

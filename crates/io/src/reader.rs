@@ -940,7 +940,7 @@ impl Scanner {
         }
         // EventBridge / CloudTrail Lake wrappers carry the record under `detail`
         let v = match v.get("detail") {
-            Some(d @ Value::Object(_)) if d.get("eventVersion").is_some() && v.get("eventVersion").is_none() => d.clone(),
+            Some(d @ Value::Object(_)) if crate::is_cloudtrail(d) && !crate::is_cloudtrail(&v) => d.clone(),
             _ => v,
         };
         let st = match &self.opts.sourcetype {
@@ -959,7 +959,7 @@ impl Scanner {
         if self.rows.n > 0 && st != self.rows.sourcetype {
             self.flush()?;
         }
-        let t = match event_time(&v, &st) {
+        let t = match event_time(&v, &st).or_else(|| crate::time::timestamp_in_text(&raw)) {
             Some(t) => t,
             None => {
                 self.stats.events_without_time += 1;

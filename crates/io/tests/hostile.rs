@@ -263,3 +263,55 @@ fn a_long_first_line_does_not_make_ndjson_one_stream() {
     assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{}", stats.summary_line());
     assert_eq!(stats.warnings.first().and_then(|w| w.line), Some(2), "{:?}", stats.warnings);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. CloudTrail recognised by its documented fields; `_time` from the record's own timestamp.
+
+/// AWS "CloudTrail record contents for management, data, and network activity events"
+/// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html):
+/// eventTime, eventSource, eventName, awsRegion and eventID are not optional; a record without
+/// `eventVersion` (trimmed by an export) is still CloudTrail, and its time is its eventTime.
+#[test]
+fn cloudtrail_without_event_version_is_cloudtrail() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let rec = r#"{"eventTime":"2024-03-05T02:00:00Z","eventSource":"s3.amazonaws.com","eventName":"DeleteBucket","awsRegion":"us-east-1","eventID":"e1"}"#;
+    let wrapped = r#"{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{"eventTime":"2024-03-05T03:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1"}}"#;
+    let p = write(&dir, "trimmed.json", format!("{rec}\n{wrapped}\n").as_bytes());
+    for projection in [spelunk_io::Projection::All, spelunk_io::Projection::Fields(["eventName".to_string(), "_time".to_string()].into())] {
+        let (b, stats) = read(std::slice::from_ref(&p), ScanOptions { projection, ..ScanOptions::default() });
+        let sts: Vec<&str> = b.iter().map(|b| b.sourcetype.as_str()).collect();
+        assert_eq!(sts, ["aws:cloudtrail"]);
+        assert_eq!(column(&b, "eventName"), [Some("DeleteBucket".to_string()), Some("ListUsers".to_string())]);
+        assert_eq!(times(&b), [1709604000.0, 1709607600.0]);
+        assert_eq!(stats.events_without_time, 0);
+    }
+    // the sourcetype rule itself
+    let v: serde_json::Value = serde_json::from_str(rec).expect("json");
+    assert_eq!(spelunk_io::detect_sourcetype(&v), "aws:cloudtrail");
+    let not: serde_json::Value = serde_json::from_str(r#"{"eventSource":"x","eventName":"y"}"#).expect("json");
+    assert_eq!(spelunk_io::detect_sourcetype(&not), "_json");
+}
+
+/// Splunk's `_json` sourcetype sets no TIMESTAMP_FIELDS, and "if not specified, Splunk software
+/// tries to automatically extract the timestamp of the event" (props.conf.spec,
+/// TIMESTAMP_FIELDS, https://docs.splunk.com/Documentation/Splunk/latest/Admin/Propsconf),
+/// looking MAX_TIMESTAMP_LOOKAHEAD = 128 characters into the event ("Tune timestamp recognition",
+/// https://help.splunk.com/splunk-enterprise/get-started/get-data-in/9.3/configure-timestamps/tune-timestamp-recognition-for-better-indexing-performance).
+/// Only a record with no timestamp there gets the file's time, and that is counted.
+#[test]
+fn any_json_takes_its_time_from_its_own_timestamp() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = format!(
+        "{}\n{}\n{}\n",
+        r#"{"level":"info","ts":"2024-03-05T01:02:03.500Z","msg":"x"}"#,
+        r#"{"when":"2024-03-05 01:02:04","msg":"y"}"#,
+        format!(r#"{{"pad":"{}","ts":"2024-03-05T01:02:05Z"}}"#, "p".repeat(140))
+    );
+    let p = write(&dir, "app.json", text.as_bytes());
+    let (b, stats) = read(std::slice::from_ref(&p), ScanOptions::default());
+    let t = times(&b);
+    assert_eq!(t[..2], [1709600523.5, 1709600524.0]);
+    assert_ne!(t[2], 1709600525.0, "beyond the 128-character lookahead");
+    assert_eq!(stats.events_without_time, 1);
+    assert!(stats.summary_line().contains("1 event(s) without a parsable time"), "{}", stats.summary_line());
+}
