@@ -483,9 +483,58 @@ enum FileRecords {
     Text { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str>, json_named: bool },
 }
 
+/// Pipes (FIFOs, `/dev/stdin` fed by a pipe) opened by this process: a pipe's data can be
+/// read once, so a second pass over it (several queries, a subsearch, `append`, when the
+/// events were not kept in memory) is refused with a message rather than given an empty stream.
+static PIPES_READ: std::sync::Mutex<Vec<(u64, u64)>> = std::sync::Mutex::new(Vec::new());
+
+/// Open an input file. A FIFO is opened without waiting for a writer (a FIFO nobody writes to
+/// would block `open` forever): with a writer, reads wait for its data; without one, the read
+/// sees the end at once and the file is reported as having no writer.
+fn open_input(path: &Path) -> std::io::Result<(std::fs::File, bool)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+        let meta = std::fs::metadata(path)?;
+        if meta.file_type().is_fifo() {
+            let key = (meta.dev(), meta.ino());
+            {
+                let mut seen = PIPES_READ.lock().unwrap_or_else(|e| e.into_inner());
+                if seen.contains(&key) {
+                    return Err(std::io::Error::other("a pipe can be read once and an earlier pass read it (the events did not stay in memory: raise SPELUNK_CACHE_MB, or save the data to a file)"));
+                }
+                seen.push(key);
+            }
+            let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+            // back to blocking reads, so that a connected writer is waited for
+            use std::os::fd::AsRawFd;
+            let fd = f.as_raw_fd();
+            // SAFETY: fcntl on a descriptor this function owns, with plain integer flags.
+            let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+            if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            return Ok((f, true));
+        }
+    }
+    Ok((std::fs::File::open(path)?, false))
+}
+
 fn open(path: &Path, monitor: Option<Arc<ScanMonitor>>) -> std::io::Result<Box<dyn BufRead>> {
-    let f = Counted { inner: std::fs::File::open(path)?, monitor };
+    let (file, fifo) = open_input(path)?;
+    let f = Counted { inner: file, monitor };
     let mut r = BufReader::with_capacity(1 << 20, f);
+    if fifo {
+        // a writer started beside spelunk may connect a moment later: wait up to 2 s for one
+        let mut tries = 0;
+        while r.fill_buf()?.is_empty() {
+            tries += 1;
+            if tries > 40 {
+                return Err(std::io::Error::other("a pipe (FIFO) with no writer, or nothing written, after 2 s: nothing read"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
     let magic = r.fill_buf()?.get(..2).map(|m| m.to_vec()).unwrap_or_default();
     let magic4 = r.fill_buf()?.get(..4).map(|m| m.to_vec()).unwrap_or_default();
     let mut out: Box<dyn BufRead> = if magic == [0x1f, 0x8b] {

@@ -315,3 +315,55 @@ fn any_json_takes_its_time_from_its_own_timestamp() {
     assert_eq!(stats.events_without_time, 1);
     assert!(stats.summary_line().contains("1 event(s) without a parsable time"), "{}", stats.summary_line());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Pipes: never hang on a FIFO without a writer; a pipe read a second time says so.
+
+#[cfg(unix)]
+fn mkfifo(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    let ok = std::process::Command::new("mkfifo").arg(&p).status().map(|s| s.success()).unwrap_or(false);
+    assert!(ok, "mkfifo");
+    p
+}
+
+/// Runs `f` on a thread and fails (instead of hanging the test run) when it takes over 10 s.
+#[cfg(unix)]
+fn within_10s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the scan hung")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_without_a_writer_does_not_hang() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fifo = mkfifo(&dir, "events.fifo");
+    let good = write(&dir, "good.json", b"{\"n\":\"1\"}\n");
+    let (b, stats) = within_10s(move || read(&[fifo, good], ScanOptions::default()));
+    assert_eq!(column(&b, "n"), [Some("1".to_string())]);
+    assert!(stats.warnings.iter().any(|w| w.file.ends_with("events.fifo") && w.message.contains("no writer")), "{:?}", stats.warnings);
+    assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{}", stats.summary_line());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_read_twice_says_so() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fifo = mkfifo(&dir, "twice.fifo");
+    let w = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(&w, b"{\"n\":\"1\"}\n{\"n\":\"2\"}\n"));
+    let f1 = fifo.clone();
+    let (b, _) = within_10s(move || read(&[f1], ScanOptions::default()));
+    assert_eq!(rows(&b), 2);
+    writer.join().expect("writer").expect("write");
+    // a second pass (another query, a subsearch, append) cannot get the events again
+    let f2 = fifo.clone();
+    let (b, stats) = within_10s(move || read(&[f2], ScanOptions::default()));
+    assert_eq!(rows(&b), 0);
+    assert!(stats.warnings.iter().any(|w| w.message.contains("read once")), "{:?}", stats.warnings);
+    assert_eq!(stats.skipped.values().sum::<u64>(), 1, "{}", stats.summary_line());
+}
