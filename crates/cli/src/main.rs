@@ -611,6 +611,12 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
         errln!("spelunk: no query: give a .spl file or -e 'SPL'");
         return ExitCode::from(2);
     }
+    if let Some(out) = &o.out {
+        if let Some(d) = out_inside_data(out, &data) {
+            errln!("spelunk: --out {} is inside --data {}: the next run would read the results back as events; write them elsewhere", out.display(), d.display());
+            return ExitCode::from(2);
+        }
+    }
     // plan and check every query before any data is read
     let mut status = 0u8;
     let mut planned: Vec<(&str, &str, Planned)> = Vec::new();
@@ -662,6 +668,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
     // several queries in JSON: one object, the query names as keys
     let json_object = labelled && o.out.is_none() && format == Format::Json;
     let mut keys = std::collections::HashSet::new();
+    let mut out_paths = std::collections::HashSet::new();
     let mut warned = std::collections::HashSet::new();
     let mut read = spelunk_io::ScanStats::default();
     let (mut reads, mut ran, mut rows_total, mut any_rows) = (0usize, 0usize, 0usize, false);
@@ -726,7 +733,14 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
         }
         let opts = OutputOptions { tz: display_tz, max_width: None, csv_safe: o.csv_safe };
         if let Some(file) = &o.out {
-            let path = if labelled { per_query_out(file, name) } else { file.clone() };
+            let mut path = if labelled { per_query_out(file, name) } else { file.clone() };
+            // two queries with the same file name (a/x.spl, b/x.spl): never overwrite the first
+            let mut n = 1;
+            while !out_paths.insert(path.clone()) {
+                n += 1;
+                // (`per_query_out` takes the query's file stem: `same.2.spl` gives `same.2`)
+                path = per_query_out(file, &format!("{}.{n}.spl", Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or("query")));
+            }
             let fmt = Format::from_path(&path);
             let written = std::fs::File::create(&path).and_then(|mut f| output::write_results(&batches, fmt, &mut f, &opts));
             if let Err(e) = written {
@@ -795,10 +809,35 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
         line.push_str(&format!("; {:.2} s", started.elapsed().as_secs_f64()));
         errln!("{line}");
     }
+    // a run that could read nothing (every input empty, unreadable, corrupt or skipped) is an
+    // error, not an empty answer; records ruled out by the prefilter or files outside the time
+    // range were there, so an empty answer over them stands
+    let scanned = cache.as_ref().map(|c| &c.stats).or((reads > 0).then_some(&read));
+    if let Some(st) = scanned {
+        if st.events_read == 0 && st.prefiltered == 0 && st.files_pruned == 0 {
+            errln!("spelunk: no events read from --data ({}): every input was empty, unreadable, corrupt or skipped", st.summary_line());
+            status = status.max(2);
+        }
+    }
     if status == 0 && o.fail_on_results && any_rows {
         return ExitCode::from(1);
     }
     ExitCode::from(status)
+}
+
+/// The `--data` path that `out` (or a per-query file beside it) would be written inside.
+fn out_inside_data(out: &Path, data: &[PathBuf]) -> Option<PathBuf> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&parent).ok()?;
+    let target = dir.join(out.file_name()?);
+    data.iter().find(|d| match std::fs::canonicalize(d) {
+        Ok(c) if c.is_dir() => dir.starts_with(&c),
+        Ok(c) => c == target,
+        Err(_) => false,
+    }).cloned()
 }
 
 /// Skipped-input warnings on stderr, each once (`shown` remembers them), at most 50 in all.

@@ -18,7 +18,7 @@ use std::fmt;
 /// Top-level members kept whole whatever the projection: the event time of each sourcetype.
 pub(crate) const KEEP_VALUE: [&str; 3] = ["eventTime", "time", "_time"];
 /// Top-level members whose presence decides the sourcetype or the record's shape.
-pub(crate) const KEEP_PRESENCE: [&str; 9] = ["eventVersion", "eventSource", "eventName", "class_uid", "metadata", "digestStartTime", "digestEndTime", "Records", "detail"];
+pub(crate) const KEEP_PRESENCE: [&str; 11] = ["eventVersion", "eventSource", "eventName", "awsRegion", "eventID", "class_uid", "metadata", "digestStartTime", "digestEndTime", "Records", "detail"];
 
 /// Parse a record's text, keeping the members `fields` needs (all of them for `Projection::All`).
 pub fn parse_projected(text: &str, fields: &FieldSet) -> Result<Value, serde_json::Error> {
@@ -33,7 +33,7 @@ pub fn parse_projected(text: &str, fields: &FieldSet) -> Result<Value, serde_jso
 /// (`Records` arrays and `detail` wrappers move the fields elsewhere.)
 pub fn needs_full_parse(v: &Value) -> bool {
     match v {
-        Value::Object(m) => m.contains_key("Records") || (m.contains_key("detail") && !m.contains_key("eventVersion")),
+        Value::Object(m) => m.contains_key("Records") || (m.contains_key("detail") && !crate::is_cloudtrail(v)),
         _ => false,
     }
 }

@@ -24,7 +24,14 @@
 //! content: gzip (multi-member) and zstd. Shapes by content: CloudTrail `{"Records":[...]}`
 //! (streamed record by record), JSON arrays (streamed element by element), NDJSON, single or
 //! concatenated (pretty-printed) objects, EventBridge/CloudTrail Lake `detail` wrappers,
-//! Parquet (`PAR1`), CSV/TSV with a header (by name), anything else as plain text lines.
+//! Parquet (`PAR1`), CSV/TSV with a header (by name), anything else as text lines. A UTF-8
+//! byte order mark is dropped. The shape is decided per record where a file mixes them: in a
+//! text file each line that is a whole JSON object is a JSON record (a header line does not
+//! turn a JSON file into text), and in a `.json`/`.jsonl`/`.ndjson`/`.ocsf` file each line that
+//! is not JSON is counted and named (`line not JSON (read as text)`); an NDJSON file whose first
+//! line is cut short or longer than the 1 MiB peek is still read line by line, so one broken
+//! line costs only itself. Each file is read once, by canonical path, however many given paths
+//! or links name it ([`ScanStats::files_duplicate`]).
 //! CloudTrail digest files are skipped with a note. Sourcetype by record content
 //! ([`detect_sourcetype`]) unless [`ScanOptions::sourcetype`] overrides it.
 //!
@@ -62,19 +69,29 @@ pub use json::parse_projected;
 pub use reader::{list_files, plan_units, scan, scan_units, EventBatch, IoError, IoWarning, ScanMonitor, ScanOptions, ScanStats, Scanner, WorkUnit};
 pub use prefilter::Prefilter;
 pub use prune::{path_time_bounds, prune_by_time};
-pub use time::{event_time, parse_time};
+pub use time::{event_time, parse_time, timestamp_in_text, MAX_TIMESTAMP_LOOKAHEAD};
 
-/// The sourcetype of a record, by its content: CloudTrail records have `eventVersion`,
-/// `eventSource` and `eventName`; OCSF records have `class_uid` and `metadata`.
+/// The sourcetype of a record, by its content. CloudTrail records are recognised by the fields
+/// AWS documents as always present ("CloudTrail record contents for management, data, and
+/// network activity events": eventTime, eventVersion, eventSource, eventName, awsRegion, eventID
+/// are not optional): `eventSource` and `eventName`, with `eventVersion`, or with `eventTime`
+/// and `awsRegion` or `eventID` (exports that trim `eventVersion`). OCSF records have
+/// `class_uid` and `metadata`.
 pub fn detect_sourcetype(record: &serde_json::Value) -> &'static str {
     let has = |k: &str| record.get(k).is_some();
-    if has("eventVersion") && has("eventSource") && has("eventName") {
+    if is_cloudtrail(record) {
         "aws:cloudtrail"
     } else if has("class_uid") && has("metadata") {
         "aws:asl"
     } else {
         "_json"
     }
+}
+
+/// Is this record a CloudTrail record (see [`detect_sourcetype`])?
+pub fn is_cloudtrail(record: &serde_json::Value) -> bool {
+    let has = |k: &str| record.get(k).is_some();
+    has("eventSource") && has("eventName") && (has("eventVersion") || (has("eventTime") && (has("awsRegion") || has("eventID"))))
 }
 
 #[cfg(test)]
@@ -86,6 +103,8 @@ mod tests {
     fn sourcetype_by_content() {
         assert_eq!(detect_sourcetype(&json!({"eventVersion": "1.08", "eventSource": "s", "eventName": "n"})), "aws:cloudtrail");
         assert_eq!(detect_sourcetype(&json!({"eventVersion": "1.08", "eventName": "n"})), "_json");
+        assert_eq!(detect_sourcetype(&json!({"eventTime": "t", "eventSource": "s", "eventName": "n", "awsRegion": "r"})), "aws:cloudtrail");
+        assert_eq!(detect_sourcetype(&json!({"eventTime": "t", "eventSource": "s", "eventName": "n"})), "_json");
         assert_eq!(detect_sourcetype(&json!({"class_uid": 6003, "metadata": {}})), "aws:asl");
         assert_eq!(detect_sourcetype(&json!({"class_uid": 6003})), "_json");
         assert_eq!(detect_sourcetype(&json!([1])), "_json");

@@ -144,6 +144,9 @@ pub struct ScanStats {
     /// Files met in a folder and left alone because their extension says they are not logs
     /// ([`NOT_LOGS`]: notes, configuration, queries).
     pub files_not_logs: usize,
+    /// Paths (from overlapping `--data` paths, links) naming a file already listed: each file
+    /// is read once, by its canonical path.
+    pub files_duplicate: usize,
 }
 
 /// Extensions of files that a folder of logs may hold beside the logs (a README, a
@@ -173,6 +176,7 @@ impl ScanStats {
         self.events_without_time += other.events_without_time;
         self.files_pruned += other.files_pruned;
         self.files_not_logs += other.files_not_logs;
+        self.files_duplicate += other.files_duplicate;
         for (k, v) in other.skipped {
             *self.skipped.entry(k).or_insert(0) += v;
         }
@@ -185,6 +189,9 @@ impl ScanStats {
         let mut s = format!("read {} file(s), {} event(s), {} byte(s)", thousands(self.files_read as u64), thousands(self.events_read), thousands(self.bytes_read));
         if self.files_not_logs > 0 {
             s.push_str(&format!("; {} file(s) in folders skipped as not logs (.md, .conf, .spl, .yml, ...)", self.files_not_logs));
+        }
+        if self.files_duplicate > 0 {
+            s.push_str(&format!("; {} path(s) naming a file already listed (overlapping paths or links) read once", self.files_duplicate));
         }
         if self.files_pruned > 0 {
             s.push_str(&format!("; {} file(s) outside the time range not opened", self.files_pruned));
@@ -276,6 +283,16 @@ pub fn list_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, ScanStats), IoErro
             files.push(p.clone());
         }
     }
+    // each file once: the first path that names it (overlapping paths, symbolic links)
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| {
+        let key = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+        let first = seen.insert(key);
+        if !first {
+            stats.files_duplicate += 1;
+        }
+        first
+    });
     Ok((files, stats))
 }
 
@@ -460,22 +477,78 @@ enum FileRecords {
     Parquet { rows: crate::parquet::ParquetRows, path: PathBuf, mtime: f64, source: Arc<str> },
     /// CSV (or TSV) with a header row: one event per row, fields named by the header.
     Csv { reader: csv::Reader<Box<dyn BufRead>>, headers: Vec<String>, delimiter: u8, path: PathBuf, mtime: f64, source: Arc<str> },
-    /// Plain text: one event per line, with `_raw` only.
-    Text { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str> },
+    /// Text lines (the file does not start with JSON): each line that is a whole JSON object is
+    /// a JSON record, any other line one event with `_raw` only (sourcetype `text`); in a file
+    /// named as JSON (`json_named`) such a line is also counted and named.
+    Text { reader: Box<dyn BufRead>, line: u64, path: PathBuf, mtime: f64, source: Arc<str>, json_named: bool },
+}
+
+/// Pipes (FIFOs, `/dev/stdin` fed by a pipe) opened by this process: a pipe's data can be
+/// read once, so a second pass over it (several queries, a subsearch, `append`, when the
+/// events were not kept in memory) is refused with a message rather than given an empty stream.
+static PIPES_READ: std::sync::Mutex<Vec<(u64, u64)>> = std::sync::Mutex::new(Vec::new());
+
+/// Open an input file. A FIFO is opened without waiting for a writer (a FIFO nobody writes to
+/// would block `open` forever): with a writer, reads wait for its data; without one, the read
+/// sees the end at once and the file is reported as having no writer.
+fn open_input(path: &Path) -> std::io::Result<(std::fs::File, bool)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+        let meta = std::fs::metadata(path)?;
+        if meta.file_type().is_fifo() {
+            let key = (meta.dev(), meta.ino());
+            {
+                let mut seen = PIPES_READ.lock().unwrap_or_else(|e| e.into_inner());
+                if seen.contains(&key) {
+                    return Err(std::io::Error::other("a pipe can be read once and an earlier pass read it (the events did not stay in memory: raise SPELUNK_CACHE_MB, or save the data to a file)"));
+                }
+                seen.push(key);
+            }
+            let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+            // back to blocking reads, so that a connected writer is waited for
+            use std::os::fd::AsRawFd;
+            let fd = f.as_raw_fd();
+            // SAFETY: fcntl on a descriptor this function owns, with plain integer flags.
+            let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+            if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            return Ok((f, true));
+        }
+    }
+    Ok((std::fs::File::open(path)?, false))
 }
 
 fn open(path: &Path, monitor: Option<Arc<ScanMonitor>>) -> std::io::Result<Box<dyn BufRead>> {
-    let f = Counted { inner: std::fs::File::open(path)?, monitor };
+    let (file, fifo) = open_input(path)?;
+    let f = Counted { inner: file, monitor };
     let mut r = BufReader::with_capacity(1 << 20, f);
+    if fifo {
+        // a writer started beside spelunk may connect a moment later: wait up to 2 s for one
+        let mut tries = 0;
+        while r.fill_buf()?.is_empty() {
+            tries += 1;
+            if tries > 40 {
+                return Err(std::io::Error::other("a pipe (FIFO) with no writer, or nothing written, after 2 s: nothing read"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
     let magic = r.fill_buf()?.get(..2).map(|m| m.to_vec()).unwrap_or_default();
     let magic4 = r.fill_buf()?.get(..4).map(|m| m.to_vec()).unwrap_or_default();
-    if magic == [0x1f, 0x8b] {
-        Ok(Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(r))))
+    let mut out: Box<dyn BufRead> = if magic == [0x1f, 0x8b] {
+        Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(r)))
     } else if magic4 == [0x28, 0xb5, 0x2f, 0xfd] {
-        Ok(Box::new(BufReader::with_capacity(1 << 20, zstd::stream::read::Decoder::with_buffer(r)?)))
+        Box::new(BufReader::with_capacity(1 << 20, zstd::stream::read::Decoder::with_buffer(r)?))
     } else {
-        Ok(Box::new(r))
+        Box::new(r)
+    };
+    // a UTF-8 byte order mark is not part of the first record (errors: met again by the reader)
+    if out.fill_buf().map(|b| b.starts_with(b"\xEF\xBB\xBF")).unwrap_or(false) {
+        out.consume(3);
     }
+    Ok(out)
 }
 
 /// A reader over the lines of a plain file whose first byte lies in `start..end`.
@@ -704,35 +777,44 @@ impl Scanner {
                 let mut consumed = Vec::new();
                 let mut ndjson = false;
                 let mut stream = false;
-                // first line, then (only when the first looks like a broken one-line object) the next
-                for attempt in 0..2 {
+                // Decided on the first lines: a first line that is a whole object, or longer
+                // than the peek (a one-line record; a one-line document is read as one line
+                // too), is NDJSON, unless it opens a `{"Records":[...]}` document (streamed
+                // record by record); a first line that is only `{` opens a pretty-printed
+                // document; any other first line (cut mid-record, broken) is NDJSON when one of
+                // the next lines is a whole object: the broken line is then named alone.
+                for attempt in 0..4 {
                     let got = loop {
                         let start = consumed.len();
                         match read_line_capped(&mut reader, &mut consumed, PEEK_LINE_BYTES) {
                             Ok(Some(whole)) => {
-                                if !whole {
-                                    break None;
-                                }
                                 let t = trim_ascii(&consumed[start..]);
+                                if !whole {
+                                    break Some((t.to_vec(), false));
+                                }
                                 if !t.is_empty() {
-                                    break Some(t.to_vec());
+                                    break Some((t.to_vec(), true));
                                 }
                             }
                             // the end, or an error the reader will meet (and report) again
                             Ok(None) | Err(_) => break None,
                         }
                     };
-                    let Some(t) = got else { break };
-                    if t.starts_with(b"{\"Records\"") && attempt == 0 {
+                    let Some((t, whole)) = got else { break };
+                    if attempt == 0 && t.starts_with(b"{\"Records\"") {
                         stream = true;
+                        break;
+                    }
+                    if !whole {
+                        // longer than the peek: one long line (no pretty-printer writes one)
+                        ndjson = true;
                         break;
                     }
                     if t.starts_with(b"{") && serde_json::from_slice::<serde::de::IgnoredAny>(&t).is_ok() {
                         ndjson = true;
                         break;
                     }
-                    let one_line_object = t.len() > 1 && t.starts_with(b"{") && t.ends_with(b"}");
-                    if attempt == 1 || !one_line_object {
+                    if attempt == 0 && t == b"{" {
                         break;
                     }
                 }
@@ -768,10 +850,8 @@ impl Scanner {
                     self.skip("not a text file", &path, None, "binary content (NUL bytes), not JSON, CSV or text: skipped".into())?;
                     continue;
                 }
-                if matches!(ext.as_str(), "json" | "jsonl" | "ndjson" | "ocsf") {
-                    self.note(&path, None, "not JSON despite its name: read as plain text lines (sourcetype text)");
-                }
-                self.current = Some(FileRecords::Text { reader, line: 0, path, mtime, source });
+                let json_named = matches!(ext.as_str(), "json" | "jsonl" | "ndjson" | "ocsf");
+                self.current = Some(FileRecords::Text { reader, line: 0, path, mtime, source, json_named });
             }
             return Ok(true);
         }
@@ -824,7 +904,8 @@ impl Scanner {
             }
             return Ok(());
         }
-        if !self.prefilter_ok(text) {
+        // a record ruled out is still checked to be JSON, so bad input is named
+        if !self.prefilter_ok(text) && serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok() {
             self.stats.prefiltered += 1;
             return Ok(());
         }
@@ -908,7 +989,7 @@ impl Scanner {
         }
         // EventBridge / CloudTrail Lake wrappers carry the record under `detail`
         let v = match v.get("detail") {
-            Some(d @ Value::Object(_)) if d.get("eventVersion").is_some() && v.get("eventVersion").is_none() => d.clone(),
+            Some(d @ Value::Object(_)) if crate::is_cloudtrail(d) && !crate::is_cloudtrail(&v) => d.clone(),
             _ => v,
         };
         let st = match &self.opts.sourcetype {
@@ -927,7 +1008,7 @@ impl Scanner {
         if self.rows.n > 0 && st != self.rows.sourcetype {
             self.flush()?;
         }
-        let t = match event_time(&v, &st) {
+        let t = match event_time(&v, &st).or_else(|| crate::time::timestamp_in_text(&raw)) {
             Some(t) => t,
             None => {
                 self.stats.events_without_time += 1;
@@ -1022,7 +1103,7 @@ impl Scanner {
             FileRecords::Lines { mut reader, mut line, path, mtime, source } => {
                 if self.prefilter.is_some() {
                     // Block mode: search the terms over a whole block of lines and parse only
-                    // the lines around a hit; other lines are never looked at one by one.
+                    // the lines around a hit; other lines get only a look at their ends (`looks_whole`).
                     let mut block = Vec::with_capacity(BLOCK + 4096);
                     if let Err(e) = read_block(reader.as_mut(), BLOCK, &mut block) {
                         self.skip("unreadable file", &path, Some(line + 1), format!("{e} (truncated or corrupt compressed data?)"))?;
@@ -1035,28 +1116,41 @@ impl Scanner {
                     }
                     self.stats.bytes_read += block.len() as u64;
                     let total = memchr::memchr_iter(b'\n', &block).count() as u64 + u64::from(!block.ends_with(b"\n"));
-                    let mut candidates = 0u64;
-                    let (mut at, mut counted_to, mut line_no) = (0usize, 0usize, line);
-                    while let Some(hit) = self.prefilter.as_ref().and_then(|p| p.next_candidate(&block, at)) {
-                        let start = memchr::memrchr(b'\n', &block[..hit]).map(|i| i + 1).unwrap_or(0);
+                    let (mut at, mut line_no) = (0usize, line);
+                    loop {
+                        let hit = self.prefilter.as_ref().and_then(|p| p.next_candidate(&block, at));
+                        let start = match hit {
+                            Some(hit) => memchr::memrchr(b'\n', &block[..hit]).map(|i| i + 1).unwrap_or(0).max(at),
+                            None => block.len(),
+                        };
+                        // the lines no term is in: ruled out, unless they are not even whole
+                        // objects (then the full path names them as malformed)
+                        let mut i = at;
+                        while i < start {
+                            let e = memchr::memchr(b'\n', &block[i..start]).map(|k| i + k).unwrap_or(start);
+                            line_no += 1;
+                            let text = trim_ascii(&block[i..e]);
+                            if !text.is_empty() {
+                                if looks_whole(text) {
+                                    self.stats.prefiltered += 1;
+                                } else {
+                                    self.handle_line(text, &path, line_no, mtime, &source)?;
+                                }
+                            }
+                            i = e + 1;
+                        }
+                        let Some(hit) = hit else { break };
                         let end = memchr::memchr(b'\n', &block[hit..]).map(|i| hit + i).unwrap_or(block.len());
-                        line_no += memchr::memchr_iter(b'\n', &block[counted_to..start]).count() as u64;
-                        counted_to = start;
-                        candidates += 1;
+                        line_no += 1;
                         let text = trim_ascii(&block[start..end]);
                         if !text.is_empty() {
-                            if self.prefilter_ok(text) {
-                                self.handle_line(text, &path, line_no + 1, mtime, &source)?;
-                            } else {
-                                self.stats.prefiltered += 1;
-                            }
+                            self.handle_line(text, &path, line_no, mtime, &source)?;
                         }
                         at = end + 1;
                         if at >= block.len() {
                             break;
                         }
                     }
-                    self.stats.prefiltered += total.saturating_sub(candidates);
                     line += total;
                     self.current = Some(FileRecords::Lines { reader, line, path, mtime, source });
                     return Ok(true);
@@ -1146,7 +1240,7 @@ impl Scanner {
                 self.current = Some(FileRecords::Csv { reader, headers, delimiter, path, mtime, source });
                 Ok(true)
             }
-            FileRecords::Text { mut reader, mut line, path, mtime, source } => {
+            FileRecords::Text { mut reader, mut line, path, mtime, source, json_named } => {
                 let mut buf = Vec::new();
                 for _ in 0..self.opts.batch_size.max(1) {
                     match read_line_bounded(reader.as_mut(), &mut buf, crate::stream::MAX_RECORD_BYTES) {
@@ -1158,9 +1252,20 @@ impl Scanner {
                                 // as Splunk's TRUNCATE does: the event keeps the line's start
                                 self.note(&path, Some(line), "line longer than 256 MiB: truncated");
                             }
-                            let text = String::from_utf8_lossy(trim_ascii(&buf)).into_owned();
-                            if text.is_empty() {
+                            let t = trim_ascii(&buf);
+                            if t.is_empty() {
                                 continue;
+                            }
+                            // the shape per record: a whole JSON object is a JSON record
+                            if !cut && t.starts_with(b"{") && t.ends_with(b"}") && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok() {
+                                let t = t.to_vec();
+                                self.add_bytes(t, false, &path, line, None, mtime, &source)?;
+                                continue;
+                            }
+                            let text = String::from_utf8_lossy(t).into_owned();
+                            if json_named {
+                                let what = preview(&text);
+                                self.skip("line not JSON (read as text)", &path, Some(line), format!("not JSON in a JSON file: {what}: read as a text event"))?;
                             }
                             if !self.prefilter_ok(text.as_bytes()) {
                                 self.stats.prefiltered += 1;
@@ -1174,7 +1279,7 @@ impl Scanner {
                         }
                     }
                 }
-                self.current = Some(FileRecords::Text { reader, line, path, mtime, source });
+                self.current = Some(FileRecords::Text { reader, line, path, mtime, source, json_named });
                 Ok(true)
             }
             FileRecords::Stream { mut stream, mut seen, path, mtime, source } => {
@@ -1220,6 +1325,14 @@ fn preview(t: &str) -> String {
     } else {
         t.to_string()
     }
+}
+
+/// Could this NDJSON line be one whole JSON object? A cheap check for lines no prefilter term
+/// is in: a line cut short, a header or a stray text line fails it and goes to the full parse,
+/// which names it; a line that passes is ruled out unparsed (`--strict` reads without the
+/// prefilter and validates every line).
+fn looks_whole(t: &[u8]) -> bool {
+    t.len() >= 2 && t[0] == b'{' && t[t.len() - 1] == b'}'
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {

@@ -29,6 +29,38 @@ pub fn parse_time(s: &str) -> Option<f64> {
     None
 }
 
+/// How many characters into an event Splunk's timestamp processor looks when no timestamp
+/// field is configured (props.conf MAX_TIMESTAMP_LOOKAHEAD, default 128).
+pub const MAX_TIMESTAMP_LOOKAHEAD: usize = 128;
+
+/// The first date-time written in the first [`MAX_TIMESTAMP_LOOKAHEAD`] characters of a
+/// record's text (`2024-03-05T01:02:03Z`, `2024-03-05 01:02:03.5`, with an offset or not), as
+/// Splunk's automatic timestamp extraction finds one in a JSON event whose sourcetype names no
+/// TIMESTAMP_FIELDS (`_json`). Bare numbers are not taken: ids and counts look like epochs.
+pub fn timestamp_in_text(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let mut chars = 0usize;
+    for (i, _) in text.char_indices() {
+        if chars >= MAX_TIMESTAMP_LOOKAHEAD {
+            break;
+        }
+        chars += 1;
+        // YYYY-MM-DD[T ]HH:MM:SS
+        if digits(i..i + 4) && b.get(i + 4) == Some(&b'-') && digits(i + 5..i + 7) && b.get(i + 7) == Some(&b'-') && digits(i + 8..i + 10) && matches!(b.get(i + 10), Some(b'T' | b' ')) && digits(i + 11..i + 13) && b.get(i + 13) == Some(&b':') {
+            if i > 0 && b[i - 1].is_ascii_digit() {
+                continue;
+            }
+            let end = b[i..].iter().position(|c| !(c.is_ascii_digit() || matches!(c, b'-' | b':' | b'.' | b'T' | b' ' | b'Z' | b'+'))).map_or(b.len(), |k| i + k);
+            let cand = text[i..end].trim_end();
+            if let Some(t) = parse_time(cand) {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
 /// The event time of a record by its sourcetype's rule.
 pub fn event_time(record: &serde_json::Value, sourcetype: &str) -> Option<f64> {
     use serde_json::Value;
@@ -69,6 +101,17 @@ mod tests {
         assert_eq!(parse_time(""), None);
         assert_eq!(parse_time("."), None);
         assert_eq!(parse_time("2024-13-45T10:45:23Z"), None);
+    }
+
+    #[test]
+    fn timestamps_found_in_text() {
+        assert_eq!(timestamp_in_text(r#"{"a":"b","ts":"2024-01-15T10:45:23Z"}"#), Some(1705315523.0));
+        assert_eq!(timestamp_in_text(r#"{"ts":"2024-01-15 10:45:23.5","n":1}"#), Some(1705315523.5));
+        assert_eq!(timestamp_in_text(r#"{"ts":"2024-01-15T12:45:23+02:00"}"#), Some(1705315523.0));
+        assert_eq!(timestamp_in_text(r#"{"id":"12024-01-15T10:45:23Z"}"#), None);
+        assert_eq!(timestamp_in_text(r#"{"d":"2024-01-15","n":1705315523}"#), None);
+        assert_eq!(timestamp_in_text(&format!("{}2024-01-15T10:45:23Z", "é".repeat(128))), None);
+        assert_eq!(timestamp_in_text(&format!("{}2024-01-15T10:45:23Z", "é".repeat(127))), Some(1705315523.0));
     }
 
     #[test]

@@ -331,10 +331,12 @@ fn unreadable_entries_in_folders_are_reported() {
         assert!(stats.warnings[0].file.ends_with("dangling.json"), "{}", stats.warnings[0]);
         assert!(matches!(scan(&[dir.path().to_path_buf()], ScanOptions { strict: true, ..ScanOptions::default() }), Err(IoError::Strict(_))));
     }
-    // a .json file that is plain text: read as text lines, with a note (not a skip)
+    // a .json file that is plain text: read as text lines, each counted and named (so that
+    // --strict fails on it; the shape is decided per record, tests/hostile.rs)
     let p = write(&dir, "notes.json", b"just words\nmore words\n");
     let (b, stats) = read(&[p], ScanOptions::default());
     assert_eq!(b[0].sourcetype, "text");
     assert_eq!(b[0].batch.num_rows(), 2);
-    assert!(stats.skipped.is_empty() && stats.warnings[0].message.contains("not JSON"));
+    assert_eq!(stats.skipped.get("line not JSON (read as text)"), Some(&2), "{}", stats.summary_line());
+    assert!(stats.warnings[0].message.contains("not JSON") && stats.warnings[0].line == Some(1));
 }

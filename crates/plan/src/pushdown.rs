@@ -6,7 +6,9 @@
 //! provided the field's value always comes verbatim from the raw record: it is an extracted
 //! field, an alias of one, or a calculated field whose every possible result is such a field or
 //! a literal that cannot match. The reader then skips, before JSON parsing, every record whose
-//! bytes lack a required term (ASCII case-insensitively, as search values match).
+//! bytes lack a required term (ASCII case-insensitively, as search values match; records that
+//! spell a term character as a JSON `\\uXXXX` escape or a non-ASCII case variant are always
+//! read: see spelunk-io's prefilter module).
 
 use crate::plan::*;
 use crate::props::Props;
