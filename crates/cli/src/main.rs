@@ -146,6 +146,11 @@ enum Command {
         /// Worker threads (default: one per core, or SPELUNK_THREADS).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Memory the engine's operators may hold (aggregation groups, sorts): 512MB, 2GB, ...
+        /// (default 2GB). A query that needs more fails with a message saying so, never an
+        /// out-of-memory kill.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        memory_limit: Option<usize>,
         /// Write results to FILE instead of stdout, in the format its extension names
         /// (.csv, .json, .ndjson/.jsonl, else a table). With several queries, one file per
         /// query: `out.csv` becomes `out.<query>.csv`.
@@ -272,7 +277,7 @@ fn main() -> ExitCode {
 fn real_main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, out, fail_on_results, csv_safe, tz, lookups, now }) => {
+        Some(Command::Run { files, expr, data, format, sourcetype, conf, strict, earliest, latest, quiet, threads, memory_limit, out, fail_on_results, csv_safe, tz, lookups, now }) => {
             let now = match now.as_deref().map(|t| spelunk_exec::time::parse_any_time(t).ok_or(t)).transpose() {
                 Ok(n) => n,
                 Err(t) => {
@@ -287,7 +292,7 @@ fn real_main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, out, fail_on_results, csv_safe, tz, lookups, now };
+            let opts = RunOpts { format, sourcetype, strict, earliest, latest, quiet, threads, memory_limit, out, fail_on_results, csv_safe, tz, lookups, now };
             run(files, expr, data, &conf, &opts)
         }
         Some(Command::Repl { data, sourcetype, conf, tz, lookups }) => start_repl(data, sourcetype, lookups, &conf, tz.as_deref()),
@@ -537,6 +542,7 @@ struct RunOpts {
     latest: Option<String>,
     quiet: bool,
     threads: usize,
+    memory_limit: Option<usize>,
     out: Option<PathBuf>,
     fail_on_results: bool,
     csv_safe: bool,
@@ -693,6 +699,7 @@ fn run(files: Vec<PathBuf>, expr: Option<String>, data: Vec<PathBuf>, conf: &Con
             lookups: o.lookups.clone(),
             now: o.now,
             cached: cache.clone(),
+            memory_limit: o.memory_limit.unwrap_or(0),
             ..Default::default()
         };
         let outcome = match runner::execute(&planner, planned, &cfg) {
@@ -1003,4 +1010,18 @@ pub(crate) fn function_help(f: &registry::FunctionSpec) -> String {
 #[allow(dead_code)]
 fn _source(name: &str, text: &str) -> NamedSource<String> {
     NamedSource::new(name, text.to_string())
+}
+
+/// A size with an optional unit (KB, MB, GB: powers of 1024; a bare number is bytes).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let (num, mult) = [("KB", 1usize << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
+        .iter()
+        .find_map(|(u, m)| t.strip_suffix(u).map(|n| (n.trim().to_string(), *m)))
+        .unwrap_or((t.clone(), 1));
+    let n: f64 = num.parse().map_err(|_| format!("{s:?}: expected a size such as 512MB or 2GB"))?;
+    if !(n.is_finite() && n >= 1.0) {
+        return Err(format!("{s:?}: expected a size such as 512MB or 2GB"));
+    }
+    Ok((n * mult as f64).min(usize::MAX as f64 / 2.0) as usize)
 }

@@ -409,3 +409,32 @@ fn check_and_explain_fail_when_stdout_cannot_be_written() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("writing"), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Both shipped detections run on DataFusion (no fallback to the row engine) and give the
+/// row engine's rows exactly; a plan DataFusion cannot run yet is named when it is forced.
+#[test]
+fn detections_run_on_datafusion_with_the_row_engines_rows() {
+    for (q, data) in [(CT, "testdata/cloudtrail"), (ASL, "testdata/asl")] {
+        let run = |engine: &str| spelunk_env(&["run", q, "--data", data, "--format", "json", "-q"], &[("SPELUNK_ENGINE", engine)]);
+        let (df, row) = (run("datafusion"), run("row"));
+        assert!(df.status.success() && row.status.success(), "{q}: {}", text(&df.stderr));
+        assert_eq!(text(&df.stdout), text(&row.stdout), "{q}");
+        assert!(text(&df.stdout).len() > 100, "{q}: rows expected");
+    }
+    let forced = spelunk_env(&["run", "-e", "* | dedup eventName", "--data", "testdata/cloudtrail", "-q"], &[("SPELUNK_ENGINE", "datafusion")]);
+    assert_eq!(forced.status.code(), Some(2));
+    assert!(text(&forced.stderr).contains("not run on DataFusion yet"), "{}", text(&forced.stderr));
+}
+
+/// `--memory-limit`: a query whose operators need more memory fails with a message that says
+/// so (never an out-of-memory kill); an invalid size is refused.
+#[test]
+fn memory_limit_fails_clearly() {
+    let out = spelunk(&["run", "-e", "* | stats count by eventName", "--data", "testdata/cloudtrail", "--memory-limit", "1KB", "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--memory-limit"), "{}", text(&out.stderr));
+    let ok = spelunk(&["run", "-e", "* | stats count by eventName", "--data", "testdata/cloudtrail", "--memory-limit", "64MB", "-q"]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let bad = spelunk(&["run", "-e", "* | stats count", "--data", "testdata/cloudtrail", "--memory-limit", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
