@@ -23,6 +23,11 @@ use std::sync::{Arc, Mutex};
 /// batch of exactly the table's schema.
 pub type Transform = Arc<dyn Fn(&str, RecordBatch) -> Result<RecordBatch, String> + Send + Sync>;
 
+/// The column that carries each event's place in the input (file order, then record order)
+/// when the table's schema has it: `(unit index << 32) + row`, so an engine can put events in
+/// the order they were read (ties of a time sort keep it, as Splunk's order does).
+pub const SEQUENCE_COLUMN: &str = "__spelunk_order_seq";
+
 /// Stack of the scan workers: the transform evaluates search-time expressions, which may nest
 /// deeply in an unoptimised build.
 const WORKER_STACK: usize = 64 << 20;
@@ -62,6 +67,18 @@ impl EventSource {
         }
     }
 
+    /// Fill the sequence column, if the schema has one.
+    fn number(&self, b: RecordBatch, unit: usize, row: &mut u64) -> Result<RecordBatch, String> {
+        let Ok(idx) = self.schema.index_of(SEQUENCE_COLUMN) else { return Ok(b) };
+        let base = (unit as u64) << 32;
+        let n = b.num_rows() as u64;
+        let seq: arrow::array::UInt64Array = (0..n).map(|k| base + *row + k).collect();
+        *row += n;
+        let mut cols = b.columns().to_vec();
+        cols[idx] = Arc::new(seq);
+        RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| e.to_string())
+    }
+
     /// Scan units until the queue is empty, sending batches; stops early when the receiver
     /// is gone (the query finished or was cancelled: `head 10`).
     fn work(&self, tx: &tokio::sync::mpsc::Sender<Result<RecordBatch, DataFusionError>>) {
@@ -69,9 +86,10 @@ impl EventSource {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(unit) = self.units.get(i) else { return };
             let mut scanner = scan_units(vec![unit.clone()], self.opts.clone());
+            let mut row = 0u64;
             for item in scanner.by_ref() {
                 let sent = match item {
-                    Ok(eb) => match (self.transform)(&eb.sourcetype, eb.batch) {
+                    Ok(eb) => match (self.transform)(&eb.sourcetype, eb.batch).and_then(|b| self.number(b, i, &mut row)) {
                         Ok(b) if b.num_rows() == 0 => true,
                         Ok(b) => tx.blocking_send(Ok(b)).is_ok(),
                         Err(msg) => {

@@ -51,10 +51,6 @@ pub fn check(plan: &LogicalPlan) -> Result<(), Unsupported> {
     if plan.projection == Projection::All {
         return unsupported("the query needs every field");
     }
-    if let Some(i) = plan.time_sort_position() {
-        let what = plan.nodes.get(i).map(|n| n.op.name()).unwrap_or("the event list");
-        return unsupported(format!("`{what}` depends on event order"));
-    }
     Ok(())
 }
 
@@ -99,8 +95,15 @@ pub fn lower(plan: &LogicalPlan, scan: LogicalPlanBuilder, range: (Option<f64>, 
     // the scan's columns under their own names (unqualified from here on)
     let names = l.names();
     l.select(names.iter().map(|n| ident(n.clone()).alias(n.clone())).collect())?;
-    for node in &plan.nodes {
+    let time_sort = plan.time_sort_position();
+    for (i, node) in plan.nodes.iter().enumerate() {
+        if time_sort == Some(i) {
+            l.time_order()?;
+        }
         l.command(&node.op)?;
+    }
+    if time_sort == Some(plan.nodes.len()) {
+        l.time_order()?;
     }
     if let Some(order) = l.order.clone() {
         let exprs = l.sort_exprs(&order)?;
@@ -108,7 +111,7 @@ pub fn lower(plan: &LogicalPlan, scan: LogicalPlanBuilder, range: (Option<f64>, 
             l.b = df(l.b.sort(exprs))?;
         }
     }
-    if l.hidden > 0 {
+    if l.names().iter().any(|n| n.starts_with(HIDDEN)) {
         let visible: Vec<DfExpr> = l.names().into_iter().filter(|n| !n.starts_with(HIDDEN)).map(|n| ident(n.clone()).alias(n)).collect();
         l.select(visible)?;
     }
@@ -186,7 +189,7 @@ impl Lowering {
             let Some(ty) = self.ty(&k.field) else { continue };
             let c = ident(k.field.clone());
             match (ty, k.mode) {
-                (DataType::Float64 | DataType::Int64, SortMode::Auto | SortMode::Num) => out.push(c.sort(asc, false)),
+                (DataType::Float64 | DataType::Int64 | DataType::UInt64, SortMode::Auto | SortMode::Num) => out.push(c.sort(asc, false)),
                 (DataType::Utf8, SortMode::Auto) => {
                     // numbers before text (ascending; after it descending), numbers
                     // numerically, text byte-wise; results missing the field last either way
@@ -318,8 +321,53 @@ impl Lowering {
                 self.b = df(std::mem::replace(&mut self.b, LogicalPlanBuilder::empty(false)).sort_with_limit(exprs, *limit))?;
                 self.order = Some(all);
             }
+            Op::TimeOrder => self.time_order()?,
+            Op::Rex { field, regex, max_match, sed } => {
+                if *sed || *max_match != 1 {
+                    return unsupported("rex mode=sed or max_match");
+                }
+                let Ok(re) = crate::eval::compile_regex(regex) else { return unsupported("rex: the regex does not compile") };
+                match self.ty(field) {
+                    // no event has the field: nothing matches, every field keeps its value
+                    None => return Ok(()),
+                    Some(DataType::Utf8) => {}
+                    Some(_) => return unsupported("rex over a multivalue field"),
+                }
+                let names: Vec<String> = re.capture_names().flatten().map(|s| s.to_string()).collect();
+                // every group is computed from the input as it was before any of them is set
+                let mut updates = Vec::new();
+                for n in &names {
+                    let got = SplFn::call(format!("spl_rex({regex:?}, {n})"), Kind::Rex { regex: re.clone(), group: n.clone() }, DataType::Utf8, vec![ident(field.clone())]);
+                    // no match: the field keeps the value it had
+                    let e = match self.ty(n) {
+                        Some(DataType::Utf8) => datafusion::logical_expr::when(got.clone().is_not_null(), got).otherwise(ident(n.clone())).map_err(|e| Unsupported(e.to_string()))?,
+                        Some(_) => return unsupported("rex into a field that is not single-valued text"),
+                        None => got,
+                    };
+                    updates.push((n.clone(), e));
+                }
+                if updates.len() > 1 {
+                    return unsupported("rex with several named groups");
+                }
+                for (n, e) in updates {
+                    self.set_column(&n, e)?;
+                }
+            }
             other => return unsupported(format!("`{}` is not lowered yet", other.name())),
         }
+        Ok(())
+    }
+
+    /// Events newest first, as Splunk hands them to the pipeline: descending `_time`, ties in
+    /// the order they were read.
+    fn time_order(&mut self) -> Result<(), Unsupported> {
+        if self.ty("_time").is_none() || self.ty(super::schema::SEQUENCE).is_none() {
+            return unsupported("time order without _time");
+        }
+        self.order = Some(vec![
+            OrderKey { field: "_time".into(), descending: true, mode: SortMode::Auto },
+            OrderKey { field: super::schema::SEQUENCE.into(), descending: false, mode: SortMode::Auto },
+        ]);
         Ok(())
     }
 
@@ -424,7 +472,7 @@ fn infer(e: &Expr, ty: &dyn Fn(&str) -> Option<DataType>) -> Ty {
     match &e.kind {
         ExprKind::Field { name, .. } => match ty(name) {
             None => Ty::Null,
-            Some(DataType::Float64 | DataType::Int64) => Ty::Num,
+            Some(DataType::Float64 | DataType::Int64 | DataType::UInt64) => Ty::Num,
             Some(DataType::Utf8) => Ty::Text,
             Some(DataType::List(_)) => Ty::Multi,
             Some(_) => Ty::Unknown,

@@ -26,6 +26,10 @@ use spelunk_plan::{Planner, Projection};
 use spelunk_syntax::ast::{Expr, ExprKind};
 use std::sync::Arc;
 
+/// The hidden column holding each event's place in the input (spelunk-io's
+/// `table::SEQUENCE_COLUMN`, filled by the scan): ties of the time order keep it.
+pub const SEQUENCE: &str = "__spelunk_order_seq";
+
 /// The list type of multivalue fields.
 pub fn list_type() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
@@ -42,6 +46,7 @@ pub fn scan_schema(planner: &Planner, projection: &Projection) -> Option<SchemaR
         let multi = may_be_multivalue(planner, f, 0);
         out.push(Field::new(f, if multi { list_type() } else { DataType::Utf8 }, true));
     }
+    out.push(Field::new(SEQUENCE, DataType::UInt64, true));
     Some(Arc::new(Schema::new(out)))
 }
 
