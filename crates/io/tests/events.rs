@@ -297,6 +297,8 @@ mod fuzz_documents {
             }
             let keep = b.len() - (cut as usize % (b.len() / 4 + 1));
             b.truncate(keep);
+            // at most the three records, or (a file read as text lines, each line an event) its lines
+            let most = 3u64.max(b.iter().filter(|c| **c == b'\n').count() as u64 + 1);
             let data = if zip { gz(&b) } else { b };
             let dir = tempfile::tempdir().expect("tmp");
             let p = write(&dir, "m.json", &data);
@@ -312,7 +314,7 @@ mod fuzz_documents {
             if !strict {
                 prop_assert_eq!(n, s.stats().events_read);
             }
-            prop_assert!(n <= 3);
+            prop_assert!(n <= most, "{n} events, at most {most} expected");
         }
     }
 }
