@@ -286,26 +286,34 @@ impl Compiled {
             }
             Compiled::Set { field, values } => {
                 let f = row.get(field);
-                f.values().iter().any(|x| match x.to_text() {
-                    Some(t) if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) => values.contains(&t),
-                    Some(t) => values.contains(&t.to_lowercase()),
-                    None => false,
-                })
+                f.values().iter().any(|x| x.to_text().is_some_and(|t| set_contains(values, &t)))
             }
             Compiled::Order { field, op, rhs } => {
                 let f = row.get(field);
-                f.values().iter().any(|x| {
-                    let o = compare(x, rhs);
-                    match op {
-                        CmpOp::Lt => o == Ordering::Less,
-                        CmpOp::Le => o != Ordering::Greater,
-                        CmpOp::Gt => o == Ordering::Greater,
-                        CmpOp::Ge => o != Ordering::Less,
-                        _ => false,
-                    }
-                })
+                f.values().iter().any(|x| order_holds(*op, x, rhs))
             }
         }
+    }
+}
+
+/// Is a value in a [`Compiled::Set`] (lower-cased literal values)?
+pub fn set_contains(values: &std::collections::HashSet<String>, t: &str) -> bool {
+    if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) {
+        values.contains(t)
+    } else {
+        values.contains(&t.to_lowercase())
+    }
+}
+
+/// Does `x <op> rhs` hold for a search comparison (`<`, `<=`, `>`, `>=`)?
+pub fn order_holds(op: CmpOp, x: &Value, rhs: &Value) -> bool {
+    let o = compare(x, rhs);
+    match op {
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+        _ => false,
     }
 }
 

@@ -20,13 +20,12 @@
 use crate::columns::value_at;
 use crate::eval::{eval, EvalContext, Row};
 use crate::search::Compiled;
-use crate::value::{compare, parse_number, Value};
+use crate::value::{parse_number, Value};
 use arrow::array::{Array, ArrayRef, BooleanBuilder, Float64Array, Float64Builder, Int64Builder, ListArray, ListBuilder, StringArray, StringBuilder};
 use arrow::datatypes::DataType;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{ColumnarValue, Expr as DfExpr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
-use spelunk_syntax::ast::{CmpOp, Expr};
-use std::cmp::Ordering;
+use spelunk_syntax::ast::Expr;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -263,20 +262,11 @@ fn search_mask(c: &Compiled, cols: &HashMap<&str, &ArrayRef>, n: usize) -> Vec<b
             present && (Iterator::any(&mut vals, |v| pattern.matches(v)) != *negated)
         }),
         Compiled::Set { field, values } => per_value(cols.get(field.as_str()), n, |mut vals, _| {
-            Iterator::any(&mut vals, |t| if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) { values.contains(t) } else { values.contains(&t.to_lowercase()) })
+            Iterator::any(&mut vals, |t| crate::search::set_contains(values, t))
         }),
         Compiled::In { field, patterns } => per_value(cols.get(field.as_str()), n, |mut vals, _| Iterator::any(&mut vals, |v| patterns.iter().any(|p| p.matches(v)))),
         Compiled::Order { field, op, rhs } => per_value(cols.get(field.as_str()), n, |mut vals, _| {
-            Iterator::any(&mut vals, |v| {
-                let o = compare(&Value::Str(v.to_string()), rhs);
-                match op {
-                    CmpOp::Lt => o == Ordering::Less,
-                    CmpOp::Le => o != Ordering::Greater,
-                    CmpOp::Gt => o == Ordering::Greater,
-                    CmpOp::Ge => o != Ordering::Less,
-                    _ => false,
-                }
-            })
+            Iterator::any(&mut vals, |v| crate::search::order_holds(*op, &Value::Str(v.to_string()), rhs))
         }),
     }
 }
