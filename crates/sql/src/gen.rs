@@ -775,7 +775,7 @@ impl<'a> Gen<'a> {
                 if t.is_null_lit() {
                     return Err(refuse(&fname, dn, "no _time at this point"));
                 }
-                let v = if x.ty == Ty::Num { x.sql.clone() } else { x.sql.clone() };
+                let v = x.sql.clone();
                 E::new(d.arg_min_max(&v, &t.sql, a.func == AggFunc::Earliest), x.ty)
             }
             AggFunc::Median | AggFunc::Perc(_) if window.is_none() && x.ty != Ty::Mv => {
@@ -822,8 +822,6 @@ impl<'a> Gen<'a> {
         }
         for a in &s.aggs {
             let e = self.agg(a, None)?;
-            out_cols.retain(|c| c.name != a.name || keys.iter().any(|(k, _)| k == &c.name) && false);
-            items.retain(|_| true);
             let id = self.new_id(&a.name);
             items.push(format!("{} AS {}", e.sql, self.q(&id)));
             out_cols.retain(|c| c.name != a.name);
