@@ -57,7 +57,7 @@ pub struct DfOptions {
     pub range: (Option<f64>, Option<f64>),
 }
 
-/// Default memory limit: 2 GiB, or a quarter of the machine's memory when smaller is known.
+/// Default memory limit of a query's operators (`--memory-limit`): 2 GiB.
 pub const DEFAULT_MEMORY_LIMIT: usize = 2 << 30;
 
 /// The batch transform for the scan: search-time fields of the batch's sourcetype (only the

@@ -103,9 +103,10 @@ impl ScalarUDFImpl for SplFn {
             Kind::NumClass => {
                 let a = arg(&arrays, 0)?;
                 let mut b = Int64Builder::with_capacity(a.len());
-                for i in 0..a.len() {
-                    let v = value_at(a.as_ref(), i);
-                    b.append_value(if v.as_f64().is_some() { 0 } else { 1 });
+                match a.as_any().downcast_ref::<StringArray>() {
+                    // text: parsed in place, no value built per cell
+                    Some(s) => s.iter().for_each(|v| b.append_value(if v.and_then(parse_number).is_some() { 0 } else { 1 })),
+                    None => (0..a.len()).for_each(|i| b.append_value(if value_at(a.as_ref(), i).as_f64().is_some() { 0 } else { 1 })),
                 }
                 Arc::new(b.finish())
             }
