@@ -12,12 +12,31 @@ use std::path::Path;
 /// A streaming reader of a Parquet file's rows.
 pub struct ParquetRows {
     reader: ParquetRecordBatchReader,
+    /// The decoder panicked: its state is unknown, the rest of the file is not read.
+    broken: bool,
+}
+
+/// Run a step of the Parquet decoder, turning a panic into an error. The parquet crate asserts
+/// on some corrupt encodings (e.g. a bit width wider than its type, found by the `read_parquet`
+/// fuzz target) instead of returning an error; a corrupt file must cost only itself.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let why = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "decoder failure".into());
+            Err(format!("{what}: corrupt data ({why})"))
+        }
+    }
 }
 
 impl ParquetRows {
     /// Open a file, reading only the top-level columns that lead to a projected field (and
     /// those that decide the sourcetype and time).
     pub fn open(path: &Path, batch_size: usize, fields: &crate::flatten::FieldSet) -> Result<Self, String> {
+        guarded("invalid Parquet", || Self::open_unguarded(path, batch_size, fields))
+    }
+
+    fn open_unguarded(path: &Path, batch_size: usize, fields: &crate::flatten::FieldSet) -> Result<Self, String> {
         let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
         let mut b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| format!("invalid Parquet: {e}"))?;
         if !fields.is_all() {
@@ -33,13 +52,27 @@ impl ParquetRows {
             b = b.with_projection(mask);
         }
         let reader = b.with_batch_size(batch_size.max(1)).build().map_err(|e| format!("invalid Parquet: {e}"))?;
-        Ok(ParquetRows { reader })
+        Ok(ParquetRows { reader, broken: false })
     }
 
     /// The next batch of rows as JSON objects.
     pub fn next_rows(&mut self) -> Option<Result<Vec<Value>, String>> {
-        let batch = self.reader.next()?;
-        Some(batch.map_err(|e| format!("reading Parquet: {e}")).map(|b| rows(&b)))
+        if self.broken {
+            return None;
+        }
+        let reader = &mut self.reader;
+        let step = guarded("reading Parquet", || match reader.next() {
+            None => Ok(None),
+            Some(batch) => batch.map_err(|e| format!("reading Parquet: {e}")).map(|b| Some(rows(&b))),
+        });
+        match step {
+            Ok(None) => None,
+            Ok(Some(rows)) => Some(Ok(rows)),
+            Err(e) => {
+                self.broken = e.contains("corrupt data");
+                Some(Err(e))
+            }
+        }
     }
 }
 
